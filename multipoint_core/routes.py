@@ -1,0 +1,295 @@
+"""Operator JSON API, core part: /<database>/multipoint/api/v1/...
+
+Requests are authenticated by the Tryton session (the cookie set by
+/<database>/session/login, or an "Authorization: Session ..." header) and
+run as that user with access rights and record rules enforced, so an
+operator reaches only the points they are assigned to. Errors are JSON:
+{"error": {"code": "...", "message": "..."}} with the message in the user's
+language (Russian by default). See openapi.yaml at the top of the repository.
+"""
+import base64
+import json
+from functools import wraps
+from http import HTTPStatus
+
+from trytond.exceptions import UserError
+from trytond.i18n import gettext
+from trytond.model.exceptions import AccessError
+from trytond.protocols.wrappers import Response, with_pool, with_transaction
+from trytond.transaction import Transaction, check_access
+from trytond.wsgi import app
+
+from .exceptions import BarcodeError, MultipointError
+
+PREFIX = '/<database_name>/multipoint/api/v1'
+
+
+def json_response(data, status=HTTPStatus.OK):
+    return Response(
+        json.dumps(data, default=str, ensure_ascii=False), status=status,
+        content_type='application/json')
+
+
+def error_response(status, code, message):
+    return json_response(
+        {'error': {'code': code, 'message': message}}, status=status)
+
+
+def error_code(exception):
+    if isinstance(exception, MultipointError):
+        return exception.code
+    return getattr(exception, 'code', None) or 'invalid'
+
+
+def operator_api(func):
+    "Run func as the session's user with access checks and JSON errors"
+    @with_transaction(user='request')
+    def run(request, pool, *args, **kwargs):
+        transaction = Transaction()
+        User = pool.get('res.user')
+        context = User.get_preferences(context_only=True)
+        context.setdefault('language', 'ru')
+        if not context.get('language'):
+            context['language'] = 'ru'
+        try:
+            with transaction.set_context(context), check_access():
+                return func(request, pool, *args, **kwargs)
+        except AccessError as exception:
+            transaction.rollback()
+            return error_response(
+                HTTPStatus.FORBIDDEN, 'access_denied', exception.message)
+        except BarcodeError as exception:
+            transaction.rollback()
+            return error_response(
+                HTTPStatus.NOT_FOUND, exception.code, exception.message)
+        except UserError as exception:
+            # nothing of a refused request is kept
+            transaction.rollback()
+            return error_response(
+                HTTPStatus.UNPROCESSABLE_ENTITY, error_code(exception),
+                exception.message)
+
+    @wraps(func)
+    def wrapper(request, pool, *args, **kwargs):
+        if not request.user_id:
+            return error_response(
+                HTTPStatus.UNAUTHORIZED, 'unauthorized',
+                "Требуется вход в систему")
+        return run(request, pool, *args, **kwargs)
+    return with_pool(wrapper)
+
+
+def request_json(request):
+    try:
+        data = json.loads(request.data or b'{}')
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise MultipointError(gettext('multipoint_core.msg_api_bad_json'))
+    return data
+
+
+def mask_phone(phone):
+    "Operators only need the last digits to confirm a recipient"
+    return f'***{phone[-4:]}' if phone else None
+
+
+def parcel_json(parcel):
+    return {
+        'id': parcel.id,
+        'supplier': {'id': parcel.supplier.id,
+            'name': parcel.supplier.rec_name},
+        'order_number': parcel.order_number,
+        'point': parcel.point.id,
+        'state': parcel.state,
+        'state_name': parcel.state_string,
+        'recipient_name': parcel.recipient_name,
+        'recipient_phone': mask_phone(parcel.recipient_phone),
+        'amount_due': str(parcel.amount_due),
+        'prepaid': parcel.prepaid,
+        'size_class': parcel.size_class,
+        'cell': cell_json(parcel.cell) if parcel.cell else None,
+        'storage_deadline': parcel.storage_deadline,
+        'places': [{'barcode': p.barcode, 'state': p.state,
+                'damaged': p.damaged} for p in parcel.places],
+        }
+
+
+def cell_json(cell):
+    return {
+        'id': cell.id,
+        'barcode': cell.barcode,
+        'name': cell.rec_name,
+        'point': cell.multipoint_point.id if cell.multipoint_point else None,
+        'size_class': cell.size_class,
+        'capacity': cell.capacity,
+        }
+
+
+def reception_json(reception, scans=20):
+    return {
+        'id': reception.id,
+        'number': reception.number,
+        'point': reception.point.id,
+        'state': reception.state,
+        'courier_name': reception.courier_name,
+        'vehicle': reception.vehicle,
+        'manifest': reception.manifest,
+        'suppliers': [s.id for s in reception.suppliers],
+        'expected': reception.expected_count,
+        'scanned': reception.scanned_count,
+        'surplus': reception.surplus_count,
+        'damaged': reception.damaged_count,
+        'progress': reception.progress,
+        'last_scans': [scan_json(s) for s in reception.scans[:scans]],
+        }
+
+
+def scan_json(scan):
+    return {
+        'id': scan.id,
+        'barcode': scan.barcode,
+        'result': scan.result,
+        'result_name': scan.result_string,
+        'detail': scan.detail,
+        'damaged': scan.damaged,
+        'client_id': scan.client_id,
+        'parcel': scan.parcel.id if scan.parcel else None,
+        }
+
+
+def get_reception(pool, reception_id):
+    Reception = pool.get('multipoint.reception')
+    receptions = Reception.search([('id', '=', reception_id)])
+    if not receptions:
+        raise BarcodeError(gettext(
+                'multipoint_core.msg_api_reception_unknown',
+                reception=reception_id))
+    return receptions[0]
+
+
+@app.route(PREFIX + '/lookup', methods={'GET'})
+@operator_api
+def lookup(request, pool):
+    "A scanned code: a parcel place barcode or a cell barcode"
+    Place = pool.get('multipoint.parcel.place')
+    Location = pool.get('stock.location')
+    code = (request.args.get('code') or '').strip()
+    if not code:
+        raise MultipointError(gettext('multipoint_core.msg_barcode_empty'))
+    places = Place.search([('barcode', '=', code)], limit=10)
+    if places:
+        return json_response({
+                'type': 'parcel',
+                'parcels': [parcel_json(p.parcel) for p in places],
+                })
+    cells = Location.search([
+            ('barcode', '=', code),
+            ('storage_kind', '=', 'cell'),
+            ], limit=10)
+    if cells:
+        counts = Location.parcel_counts(cells)
+        return json_response({
+                'type': 'cell',
+                'cells': [dict(cell_json(c), parcels=counts[c.id])
+                    for c in cells],
+                })
+    raise BarcodeError(gettext(
+            'multipoint_core.msg_barcode_unknown', barcode=code))
+
+
+@app.route(PREFIX + '/receptions', methods={'POST'})
+@operator_api
+def reception_open(request, pool):
+    Reception = pool.get('multipoint.reception')
+    data = request_json(request)
+    if not data.get('point'):
+        raise MultipointError(gettext('multipoint_core.msg_api_point_needed'))
+    Point = pool.get('multipoint.point')
+    points = Point.search([('id', '=', data['point'])])
+    if not points:
+        raise MultipointError(gettext('multipoint_core.msg_api_point_needed'))
+    reception, = Reception.create([{
+                'point': points[0].id,
+                'company': points[0].company.id,
+                'courier_name': data.get('courier_name'),
+                'vehicle': data.get('vehicle'),
+                'manifest': data.get('manifest'),
+                'suppliers': [('add', data.get('suppliers') or [])],
+                }])
+    return json_response(reception_json(reception), HTTPStatus.CREATED)
+
+
+@app.route(PREFIX + '/receptions/<int:reception_id>', methods={'GET'})
+@operator_api
+def reception_get(request, pool, reception_id):
+    return json_response(reception_json(get_reception(pool, reception_id)))
+
+
+@app.route(PREFIX + '/receptions/<int:reception_id>/scans', methods={'POST'})
+@operator_api
+def reception_scan(request, pool, reception_id):
+    reception = get_reception(pool, reception_id)
+    data = request_json(request)
+    photo = data.get('photo')
+    if photo:
+        try:
+            photo = base64.b64decode(photo, validate=True)
+        except ValueError:
+            raise MultipointError(gettext(
+                    'multipoint_core.msg_api_bad_photo'))
+    scan = reception.scan(
+        data.get('barcode'), damaged=data.get('damaged', False),
+        note=data.get('note'), photo=photo,
+        photo_name=data.get('photo_name'), client_id=data.get('client_id'))
+    return json_response({
+            'scan': scan_json(scan),
+            'reception': reception_json(reception, scans=0),
+            })
+
+
+@app.route(PREFIX + '/receptions/<int:reception_id>/close', methods={'POST'})
+@operator_api
+def reception_close(request, pool, reception_id):
+    Reception = pool.get('multipoint.reception')
+    reception = get_reception(pool, reception_id)
+    reception.check_open()
+    Reception.close([reception])
+    return json_response(reception_json(Reception(reception.id)))
+
+
+@app.route(PREFIX + '/receptions/<int:reception_id>/act', methods={'GET'})
+@operator_api
+def reception_act(request, pool, reception_id):
+    AcceptanceAct = pool.get('multipoint.reception.act', type='report')
+    reception = get_reception(pool, reception_id)
+    ext, content, _, name = AcceptanceAct.execute([reception.id], {})
+    return Response(content, content_type='application/pdf', headers={
+            'Content-Disposition': f'inline; filename="{reception.number}.pdf"'
+            })
+
+
+@app.route(PREFIX + '/placements', methods={'POST'})
+@operator_api
+def placement(request, pool):
+    "Scan the parcel, then the cell: the parcel is stored (or moved) there"
+    from .placement import find_cell, place_parcel
+    Parcel = pool.get('multipoint.parcel')
+    data = request_json(request)
+    parcel = Parcel.find_by_barcode(data.get('parcel'))
+    cell = find_cell(parcel.point, data.get('cell'))
+    place_parcel(parcel, cell)
+    return json_response(parcel_json(Parcel(parcel.id)))
+
+
+@app.route(PREFIX + '/placements/suggestion', methods={'GET'})
+@operator_api
+def placement_suggestion(request, pool):
+    from .placement import suggest_cell
+    Parcel = pool.get('multipoint.parcel')
+    parcel = Parcel.find_by_barcode(request.args.get('parcel'))
+    cell = suggest_cell(parcel)
+    return json_response({
+            'parcel': parcel_json(parcel),
+            'cell': cell_json(cell) if cell else None,
+            })

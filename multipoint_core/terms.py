@@ -1,0 +1,174 @@
+from decimal import Decimal
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.model.exceptions import ValidationError
+from trytond.pyson import Eval
+
+_money = {'digits': (16, 2)}
+
+
+class SupplierTerms(ModelSQL, ModelView):
+    "Supplier Terms"
+    __name__ = 'multipoint.supplier.terms'
+    supplier = fields.Many2One(
+        'party.party', "Supplier", required=True, ondelete='CASCADE')
+    point = fields.Many2One(
+        'multipoint.point', "Point", ondelete='CASCADE',
+        help="Leave empty for the terms that apply at every point.")
+    storage_days = fields.Integer(
+        "Storage Days", required=True, domain=[('storage_days', '>', 0)])
+    max_extension_days = fields.Integer(
+        "Max Extension Days", required=True,
+        domain=[('max_extension_days', '>=', 0)])
+    partial_buyout = fields.Boolean(
+        "Partial Buyout Allowed",
+        help="The recipient may refuse some items and take the rest.")
+    delivery_fee_rule = fields.Selection([
+            ('always', "Always due"),
+            ('below_threshold', "Due below the free-delivery threshold"),
+            ('never', "Never due on refusal"),
+            ], "Delivery Fee on Refusal", required=True,
+        help="Whether the recipient pays the delivery fee when refusing "
+        "items.")
+    delivery_fee_on_full_refusal = fields.Boolean(
+        "Delivery Fee on Full Refusal")
+    free_delivery_threshold = fields.Numeric(
+        "Free-Delivery Threshold", **_money,
+        help="Bought amount from which delivery is free.")
+    id_check_required = fields.Boolean("ID Check Required")
+    signature_required = fields.Boolean("Signature Required")
+    commission_rule = fields.Selection([
+            ('flat', "Flat per issued parcel"),
+            ('percent', "Percent of COD"),
+            ('tiers', "Tiers by COD amount"),
+            ], "Commission Rule", required=True)
+    commission_flat = fields.Numeric(
+        "Commission per Parcel", **_money,
+        states={'invisible': Eval('commission_rule') != 'flat'})
+    commission_percent = fields.Numeric(
+        "Commission %", digits=(5, 2),
+        states={'invisible': Eval('commission_rule') != 'percent'})
+    commission_tiers = fields.One2Many(
+        'multipoint.supplier.terms.tier', 'terms', "Commission Tiers",
+        states={'invisible': Eval('commission_rule') != 'tiers'})
+    fines = fields.One2Many(
+        'multipoint.supplier.terms.fine', 'terms', "Fines")
+    payout_schedule = fields.Selection([
+            ('weekly', "Weekly"),
+            ('biweekly', "Every two weeks"),
+            ('monthly', "Monthly"),
+            ], "Payout Schedule", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('supplier_point_unique', Unique(t, t.supplier, t.point),
+                'multipoint_core.msg_terms_supplier_point_unique'),
+            ]
+        cls._sql_indexes.add(
+            Index(t, (t.supplier, Index.Equality()),
+                (t.point, Index.Equality())))
+
+    @staticmethod
+    def default_storage_days():
+        return 7
+
+    @staticmethod
+    def default_max_extension_days():
+        return 7
+
+    @staticmethod
+    def default_delivery_fee_rule():
+        return 'below_threshold'
+
+    @staticmethod
+    def default_commission_rule():
+        return 'flat'
+
+    @staticmethod
+    def default_payout_schedule():
+        return 'weekly'
+
+    def get_rec_name(self, name):
+        if self.point:
+            return f'{self.supplier.rec_name} @ {self.point.code}'
+        return self.supplier.rec_name
+
+    @classmethod
+    def validate_fields(cls, terms, field_names):
+        super().validate_fields(terms, field_names)
+        for term in terms:
+            if term.commission_percent is not None and not (
+                    0 <= term.commission_percent <= 100):
+                raise ValidationError(gettext(
+                        'multipoint_core.msg_terms_percent_range',
+                        terms=term.rec_name))
+
+    @classmethod
+    def for_parcels(cls, pairs):
+        """The terms for each (supplier id, point id) pair, the point's own
+        terms before the general ones, fetched in one search"""
+        pairs = set(pairs)
+        suppliers = {s for s, _ in pairs}
+        found = cls.search([('supplier', 'in', list(suppliers))])
+        by_key = {(t.supplier.id, t.point.id if t.point else None): t
+            for t in found}
+        return {(s, p): by_key.get((s, p)) or by_key.get((s, None))
+            for s, p in pairs}
+
+    def commission(self, cod_amount):
+        "Commission earned for one issued parcel with cod_amount collected"
+        cod_amount = cod_amount or Decimal(0)
+        if self.commission_rule == 'flat':
+            return self.commission_flat or Decimal(0)
+        if self.commission_rule == 'percent':
+            percent = self.commission_percent or Decimal(0)
+            return (cod_amount * percent / 100).quantize(Decimal('0.01'))
+        tier = None
+        for candidate in sorted(
+                self.commission_tiers, key=lambda t: t.from_amount):
+            if cod_amount >= candidate.from_amount:
+                tier = candidate
+        return tier.amount if tier else Decimal(0)
+
+
+class SupplierTermsTier(ModelSQL, ModelView):
+    "Supplier Terms Commission Tier"
+    __name__ = 'multipoint.supplier.terms.tier'
+    __access__ = {'terms'}
+    terms = fields.Many2One(
+        'multipoint.supplier.terms', "Terms", required=True,
+        ondelete='CASCADE')
+    from_amount = fields.Numeric(
+        "From COD Amount", **_money, required=True,
+        domain=[('from_amount', '>=', 0)])
+    amount = fields.Numeric(
+        "Commission", **_money, required=True, domain=[('amount', '>=', 0)])
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('from_amount', 'ASC'))
+
+
+class SupplierTermsFine(ModelSQL, ModelView):
+    "Supplier Terms Fine"
+    __name__ = 'multipoint.supplier.terms.fine'
+    __access__ = {'terms'}
+    terms = fields.Many2One(
+        'multipoint.supplier.terms', "Terms", required=True,
+        ondelete='CASCADE')
+    kind = fields.Selection([
+            ('lost', "Lost parcel"),
+            ('damaged', "Damaged parcel"),
+            ('late_return', "Late return, per day"),
+            ('wrong_issue', "Issued to a wrong person"),
+            ('late_acceptance', "Late acceptance"),
+            ], "Kind", required=True)
+    amount = fields.Numeric("Amount", **_money)
+    percent_of_value = fields.Numeric(
+        "% of Declared Value", digits=(5, 2),
+        help="Used when no fixed amount is set.")
