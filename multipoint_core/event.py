@@ -43,8 +43,10 @@ class ParcelEvent(ModelSQL, ModelView):
         super().__setup__()
         t = cls.__table__()
         cls._sql_indexes.update({
-                Index(t, (t.parcel, Index.Equality()), (t.date, Index.Range())),
-                Index(t, (t.point, Index.Equality()), (t.date, Index.Range())),
+                Index(t, (t.parcel, Index.Equality()),
+                    (t.date, Index.Range())),
+                Index(t, (t.point, Index.Equality()),
+                    (t.date, Index.Range())),
                 })
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
 

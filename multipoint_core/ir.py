@@ -1,5 +1,5 @@
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 # Models whose record rules filter on the points of the current user
 POINT_RULED_MODELS = {
@@ -35,6 +35,6 @@ class Rule(metaclass=PoolMeta):
 def user_point_ids():
     "Ids of the points the current user is assigned to"
     PointStaff = Pool().get('multipoint.point-res.user')
-    with Transaction().set_user(0):
-        return [s.point.id for s in PointStaff.search(
-                [('user', '=', Transaction().user)])]
+    user = Transaction().user
+    with without_check_access():
+        return [s.point.id for s in PointStaff.search([('user', '=', user)])]

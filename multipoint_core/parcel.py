@@ -128,6 +128,7 @@ class Parcel(Workflow, ModelSQL, ModelView):
         fields.Boolean("Places Missing"), 'get_incomplete')
     state = fields.Selection(
         STATES, "State", readonly=True, required=True, sort=False)
+    state_string = state.translated('state')
     del _editable
 
     @classmethod
@@ -406,7 +407,6 @@ class Parcel(Workflow, ModelSQL, ModelView):
 class ParcelPlace(ModelSQL, ModelView):
     "Parcel Place"
     __name__ = 'multipoint.parcel.place'
-    __access__ = {'parcel'}
     _rec_name = 'barcode'
     parcel = fields.Many2One(
         'multipoint.parcel', "Parcel", required=True, ondelete='CASCADE')
@@ -431,6 +431,7 @@ class ParcelPlace(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.__access__.add('parcel')
         t = cls.__table__()
         cls._sql_constraints += [
             ('supplier_barcode_unique', Unique(t, t.supplier, t.barcode),
@@ -464,7 +465,6 @@ class ParcelPlace(ModelSQL, ModelView):
 class ParcelLine(ModelSQL, ModelView):
     "Parcel Item"
     __name__ = 'multipoint.parcel.line'
-    __access__ = {'parcel'}
     parcel = fields.Many2One(
         'multipoint.parcel', "Parcel", required=True, ondelete='CASCADE')
     name = fields.Char("Item", required=True)
@@ -487,6 +487,7 @@ class ParcelLine(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.__access__.add('parcel')
         t = cls.__table__()
         cls._sql_indexes.add(Index(t, (t.parcel, Index.Equality())))
 

@@ -282,18 +282,21 @@ class Reception(Workflow, ModelSQL, ModelView):
 class ReceptionSupplier(ModelSQL):
     "Reception - Supplier"
     __name__ = 'multipoint.reception-party.party'
-    __access__ = {'reception'}
     reception = fields.Many2One(
         'multipoint.reception', "Reception", required=True,
         ondelete='CASCADE')
     supplier = fields.Many2One(
         'party.party', "Supplier", required=True, ondelete='CASCADE')
 
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('reception')
+
 
 class ReceptionScan(ModelSQL, ModelView):
     "Reception Scan"
     __name__ = 'multipoint.reception.scan'
-    __access__ = {'reception'}
     reception = fields.Many2One(
         'multipoint.reception', "Reception", required=True,
         ondelete='CASCADE', readonly=True)
@@ -311,6 +314,7 @@ class ReceptionScan(ModelSQL, ModelView):
             ('surplus', "Surplus"),
             ('missing', "Missing"),
             ], "Result", required=True, readonly=True)
+    result_string = result.translated('result')
     detail = fields.Char("Detail", readonly=True)
     damaged = fields.Boolean("Damaged", readonly=True)
     note = fields.Text("Note")
@@ -321,6 +325,7 @@ class ReceptionScan(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.__access__.add('reception')
         t = cls.__table__()
         cls._sql_constraints += [
             ('client_id_unique', Unique(t, t.reception, t.client_id),

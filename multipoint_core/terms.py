@@ -138,7 +138,6 @@ class SupplierTerms(ModelSQL, ModelView):
 class SupplierTermsTier(ModelSQL, ModelView):
     "Supplier Terms Commission Tier"
     __name__ = 'multipoint.supplier.terms.tier'
-    __access__ = {'terms'}
     terms = fields.Many2One(
         'multipoint.supplier.terms', "Terms", required=True,
         ondelete='CASCADE')
@@ -151,13 +150,13 @@ class SupplierTermsTier(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.__access__.add('terms')
         cls._order.insert(0, ('from_amount', 'ASC'))
 
 
 class SupplierTermsFine(ModelSQL, ModelView):
     "Supplier Terms Fine"
     __name__ = 'multipoint.supplier.terms.fine'
-    __access__ = {'terms'}
     terms = fields.Many2One(
         'multipoint.supplier.terms', "Terms", required=True,
         ondelete='CASCADE')
@@ -172,3 +171,8 @@ class SupplierTermsFine(ModelSQL, ModelView):
     percent_of_value = fields.Numeric(
         "% of Declared Value", digits=(5, 2),
         help="Used when no fixed amount is set.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('terms')

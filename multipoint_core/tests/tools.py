@@ -1,0 +1,111 @@
+"Fixtures shared by the Multipoint test suites (real ORM, no fakes)"
+from decimal import Decimal
+
+from trytond.pool import Pool
+
+OPERATOR_PASSWORD = 'operator-pass-2026'
+
+
+def create_point(company, code, name=None, timezone='Europe/Moscow',
+        cells=(('A-1', 'm', 2), ('A-2', 's', 2), ('B-1', 'l', 5))):
+    """An active point with one zone, one rack and cells given as
+    (barcode, size class, capacity)"""
+    pool = Pool()
+    Point = pool.get('multipoint.point')
+    Location = pool.get('stock.location')
+    point, = Point.create([{
+                'code': code,
+                'name': name or f"Point {code}",
+                'company': company.id,
+                'address': f"ул. Тестовая, {code}",
+                'timezone': timezone,
+                }])
+    Point.activate([point])
+    zone, = Location.create([{
+                'name': "Zone A", 'type': 'storage', 'storage_kind': 'zone',
+                'parent': point.storage_location.id,
+                }])
+    rack, = Location.create([{
+                'name': "Rack 1", 'type': 'storage', 'storage_kind': 'rack',
+                'parent': zone.id,
+                }])
+    Location.create([{
+                'name': barcode, 'type': 'storage', 'storage_kind': 'cell',
+                'parent': rack.id, 'barcode': barcode, 'size_class': size,
+                'capacity': capacity,
+                } for barcode, size, capacity in cells])
+    return point
+
+
+def cell(point, barcode):
+    Location = Pool().get('stock.location')
+    cell, = Location.search([
+            ('multipoint_point', '=', point.id), ('barcode', '=', barcode)])
+    return cell
+
+
+def create_supplier(name, **terms):
+    pool = Pool()
+    Party = pool.get('party.party')
+    Terms = pool.get('multipoint.supplier.terms')
+    supplier, = Party.create([{'name': name}])
+    if terms is not None:
+        Terms.create([dict({'supplier': supplier.id}, **terms)])
+    return supplier
+
+
+def create_parcel(point, supplier, order_number, barcodes=None, **values):
+    Parcel = Pool().get('multipoint.parcel')
+    barcodes = barcodes or [f'{order_number}-1']
+    vals = {
+        'company': point.company.id,
+        'point': point.id,
+        'supplier': supplier.id,
+        'order_number': order_number,
+        'recipient_name': "Иванова Алёна Петровна",
+        'recipient_phone': '+7 (916) 123-45-67',
+        'cod_amount': Decimal('1500.00'),
+        'delivery_fee': Decimal('199.00'),
+        'places': [('create', [{'barcode': b} for b in barcodes])],
+        }
+    vals.update(values)
+    parcel, = Parcel.create([vals])
+    return parcel
+
+
+def create_user(login, groups=(), points=(), company=None):
+    pool = Pool()
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    user, = User.create([{
+                'login': login,
+                'name': login,
+                'password': OPERATOR_PASSWORD,
+                'groups': [('add', [
+                            ModelData.get_id('multipoint_core', f'group_{g}')
+                            for g in groups])],
+                'multipoint_points': [('add', [p.id for p in points])],
+                'companies': [('add', [company.id])] if company else [],
+                'company': company.id if company else None,
+                }])
+    return user
+
+
+def accept_and_store(parcels, cell_for=None):
+    "Bring expected parcels through a reception into cells"
+    pool = Pool()
+    Reception = pool.get('multipoint.reception')
+    from trytond.modules.multipoint_core.placement import (
+        place_parcel, suggest_cell)
+    point = parcels[0].point
+    reception, = Reception.create([{
+                'point': point.id, 'company': point.company.id}])
+    for parcel in parcels:
+        for place in parcel.places:
+            reception.scan(place.barcode)
+    Reception.close([reception])
+    for parcel in parcels:
+        parcel = type(parcel)(parcel.id)
+        target = cell_for(parcel) if cell_for else suggest_cell(parcel)
+        place_parcel(parcel, target)
+    return reception
