@@ -182,12 +182,6 @@ class Point(DeactivableMixin, Workflow, ModelSQL, ModelView):
     def close(cls, points):
         pass
 
-    def check_active(self):
-        if self.state != 'active':
-            raise PointError(gettext(
-                    'multipoint_core.msg_point_not_active',
-                    point=self.rec_name))
-
 
 class PointStaff(ModelSQL):
     "Pickup Point - Staff"

@@ -105,15 +105,6 @@ class Reception(Workflow, ModelSQL, ModelView):
             values['opened_at'] = dt.datetime.utcnow()
         return values
 
-    @classmethod
-    def validate_fields(cls, receptions, field_names):
-        super().validate_fields(receptions, field_names)
-        if field_names and 'point' not in field_names:
-            return
-        for reception in receptions:
-            if reception.state == 'open':
-                reception.point.check_active()
-
     def _expected_domain(self):
         "The places this reception expects to receive"
         domain = [

@@ -302,7 +302,8 @@ class MultipointCoreTestCase(CompanyTestMixin, ModuleTestCase):
                 Reception.cancel([scanned])
             Point = Pool().get('multipoint.point')
             Point.close([point])
-            with self.assertRaises(PointError):
+            with self.assertRaises(UserError):
+                # receptions are opened only at active points
                 Reception.create([{'point': point.id}])
 
     @with_transaction()
