@@ -1,4 +1,5 @@
-from sql.aggregate import Count
+from sql.aggregate import Count, Sum
+from sql.conditionals import Case
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
@@ -80,16 +81,16 @@ def suggest_cell(parcel):
         return None
     table = Parcel.__table__()
     cursor = Transaction().connection.cursor()
+    same_recipient = Case(
+        (table.recipient_phone == parcel.recipient_phone, 1), else_=0)
     cursor.execute(*table.select(
-            table.cell, Count(table.id),
-            (table.recipient_phone == parcel.recipient_phone).as_('same'),
+            table.cell, Count(table.id), Sum(same_recipient),
             where=(table.point == parcel.point.id)
             & (table.state == 'stored'),
-            group_by=[table.cell,
-                table.recipient_phone == parcel.recipient_phone]))
+            group_by=[table.cell]))
     used, together = {}, set()
     for cell_id, count, same in cursor:
-        used[cell_id] = used.get(cell_id, 0) + count
+        used[cell_id] = count
         if same:
             together.add(cell_id)
 
