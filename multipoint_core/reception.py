@@ -9,6 +9,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.report import Report
 from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import BarcodeError, ReceptionClosedError, ReceptionError
 from .pdf import Document
@@ -75,6 +76,10 @@ class Reception(Workflow, ModelSQL, ModelView):
         cls._order = [('opened_at', 'DESC'), ('id', 'DESC')]
         cls._transitions |= {('open', 'closed'), ('open', 'cancelled')}
         cls._buttons.update({
+                'scan_wizard': {
+                    'invisible': Eval('state') != 'open',
+                    'depends': ['state'],
+                    },
                 'close': {
                     'invisible': Eval('state') != 'open',
                     'depends': ['state'],
@@ -218,6 +223,11 @@ class Reception(Workflow, ModelSQL, ModelView):
         if photo:
             scan.attach_photo(photo, photo_name)
         return scan
+
+    @classmethod
+    @ModelView.button_action('multipoint_core.wizard_scan_places')
+    def scan_wizard(cls, receptions):
+        pass
 
     @classmethod
     @ModelView.button
@@ -412,3 +422,50 @@ class AcceptanceAct(Report):
         doc.space()
         doc.paragraph(gettext('multipoint_core.msg_act_signatures'))
         return 'pdf', doc.render()
+
+
+class ScanPlacesStart(ModelView):
+    "Scan Places"
+    __name__ = 'multipoint.reception.scan_places.start'
+    reception = fields.Many2One(
+        'multipoint.reception', "Reception", readonly=True)
+    barcode = fields.Char("Barcode", help="Scan the label of a place.")
+    damaged = fields.Boolean("Damaged")
+    note = fields.Char("Note")
+    last_result = fields.Char("Last Scan", readonly=True)
+    progress = fields.Char("Progress", readonly=True)
+
+
+class ScanPlaces(Wizard):
+    "Scan places into a reception from the web client, one after another"
+    __name__ = 'multipoint.reception.scan_places'
+    start = StateView('multipoint.reception.scan_places.start',
+        'multipoint_core.reception_scan_places_start_view_form', [
+            Button("Done", 'end', 'tryton-close'),
+            Button("Scan", 'scan', 'tryton-ok', default=True),
+            ])
+    scan = StateTransition()
+
+    def default_start(self, fields):
+        reception = self.record
+        values = {
+            'reception': reception.id,
+            'progress': f'{reception.scanned_count} / '
+            f'{reception.expected_count}',
+            }
+        if getattr(self.start, 'last_result', None):
+            values['last_result'] = self.start.last_result
+        return values
+
+    def transition_scan(self):
+        reception = self.record
+        scan = reception.scan(
+            self.start.barcode, damaged=self.start.damaged,
+            note=self.start.note)
+        self.start.last_result = (
+            f'{scan.barcode}: {scan.result_string}'
+            + (f' ({scan.detail})' if scan.detail else ''))
+        self.start.barcode = None
+        self.start.damaged = False
+        self.start.note = None
+        return 'start'
