@@ -3,45 +3,59 @@ from trytond.model.exceptions import ValidationError
 
 
 class MultipointError(UserError):
-    "Base of the errors an operator can meet; `code` names it in the API"
-    code = 'error'
+    "Base of the errors an operator can meet; `api_code` names it in the API"
+    api_code = 'error'
+
+
+class RequestError(MultipointError):
+    "A malformed API request"
+    api_code = 'bad_request'
 
 
 class PointError(MultipointError):
-    code = 'point'
+    api_code = 'point'
 
 
 class CellError(MultipointError):
-    code = 'cell'
+    api_code = 'cell'
 
 
 class CellFullError(CellError):
-    code = 'cell_full'
+    api_code = 'cell_full'
 
 
 class ParcelValidationError(ValidationError):
-    code = 'parcel_invalid'
+    api_code = 'parcel_invalid'
 
 
 class ParcelStateError(MultipointError):
-    code = 'parcel_state'
+    api_code = 'parcel_state'
 
 
 class PlacementError(MultipointError):
-    code = 'placement'
+    api_code = 'placement'
 
 
 class ReceptionError(MultipointError):
-    code = 'reception'
+    api_code = 'reception'
 
 
 class ReceptionClosedError(ReceptionError):
-    code = 'reception_closed'
+    api_code = 'reception_closed'
 
 
-class BarcodeError(MultipointError):
-    code = 'barcode'
+class NotFoundError(MultipointError):
+    "Answered 404 by the API"
+    api_code = 'not_found'
+
+
+class BarcodeError(NotFoundError):
+    api_code = 'barcode_unknown'
+
+
+class BarcodeEmptyError(MultipointError):
+    api_code = 'barcode_empty'
 
 
 class EventImmutableError(MultipointError):
-    code = 'event_immutable'
+    api_code = 'event_immutable'

@@ -11,7 +11,8 @@ from trytond.report import Report
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .exceptions import BarcodeError, ReceptionClosedError, ReceptionError
+from .exceptions import (
+    BarcodeEmptyError, ReceptionClosedError, ReceptionError)
 from .pdf import Document
 
 # Scan results that put a place into the reception
@@ -174,7 +175,8 @@ class Reception(Workflow, ModelSQL, ModelView):
         self.check_open()
         barcode = (barcode or '').strip()
         if not barcode:
-            raise BarcodeError(gettext('multipoint_core.msg_barcode_empty'))
+            raise BarcodeEmptyError(gettext(
+                    'multipoint_core.msg_barcode_empty'))
         if client_id:
             # the operator screen resends a scan it could not confirm
             done = Scan.search([

@@ -9,19 +9,24 @@ language (Russian by default). See openapi.yaml at the top of the repository.
 """
 import base64
 import json
+import logging
 from functools import wraps
 from http import HTTPStatus
 
+from trytond import backend
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model.exceptions import AccessError
 from trytond.protocols.wrappers import Response, with_pool, with_transaction
-from trytond.transaction import Transaction, check_access
+from trytond.transaction import (
+    Transaction, TransactionError, check_access)
 from trytond.wsgi import app
 
-from .exceptions import BarcodeError, MultipointError
+from .exceptions import (
+    BarcodeEmptyError, BarcodeError, NotFoundError, RequestError)
 
 PREFIX = '/<database_name>/multipoint/api/v1'
+logger = logging.getLogger(__name__)
 
 
 def json_response(data, status=HTTPStatus.OK):
@@ -36,9 +41,7 @@ def error_response(status, code, message):
 
 
 def error_code(exception):
-    if isinstance(exception, MultipointError):
-        return exception.code
-    return getattr(exception, 'code', None) or 'invalid'
+    return getattr(exception, 'api_code', 'invalid')
 
 
 def operator_api(func):
@@ -58,16 +61,24 @@ def operator_api(func):
             transaction.rollback()
             return error_response(
                 HTTPStatus.FORBIDDEN, 'access_denied', exception.message)
-        except BarcodeError as exception:
+        except NotFoundError as exception:
             transaction.rollback()
             return error_response(
-                HTTPStatus.NOT_FOUND, exception.code, exception.message)
+                HTTPStatus.NOT_FOUND, exception.api_code, exception.message)
         except UserError as exception:
             # nothing of a refused request is kept
             transaction.rollback()
             return error_response(
                 HTTPStatus.UNPROCESSABLE_ENTITY, error_code(exception),
                 exception.message)
+        except (backend.DatabaseOperationalError, TransactionError):
+            raise  # with_transaction retries these
+        except Exception:
+            logger.exception("operator API failure")
+            transaction.rollback()
+            return error_response(
+                HTTPStatus.INTERNAL_SERVER_ERROR, 'internal',
+                "Внутренняя ошибка сервера; действие не выполнено")
 
     @wraps(func)
     def wrapper(request, pool, *args, **kwargs):
@@ -85,7 +96,7 @@ def request_json(request):
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        raise MultipointError(gettext('multipoint_core.msg_api_bad_json'))
+        raise RequestError(gettext('multipoint_core.msg_api_bad_json'))
     return data
 
 
@@ -162,7 +173,7 @@ def get_reception(pool, reception_id):
     Reception = pool.get('multipoint.reception')
     receptions = Reception.search([('id', '=', reception_id)])
     if not receptions:
-        raise BarcodeError(gettext(
+        raise NotFoundError(gettext(
                 'multipoint_core.msg_api_reception_unknown',
                 reception=reception_id))
     return receptions[0]
@@ -176,7 +187,7 @@ def lookup(request, pool):
     Location = pool.get('stock.location')
     code = (request.args.get('code') or '').strip()
     if not code:
-        raise MultipointError(gettext('multipoint_core.msg_barcode_empty'))
+        raise BarcodeEmptyError(gettext('multipoint_core.msg_barcode_empty'))
     places = Place.search([('barcode', '=', code)], limit=10)
     if places:
         return json_response({
@@ -204,11 +215,11 @@ def reception_open(request, pool):
     Reception = pool.get('multipoint.reception')
     data = request_json(request)
     if not data.get('point'):
-        raise MultipointError(gettext('multipoint_core.msg_api_point_needed'))
+        raise RequestError(gettext('multipoint_core.msg_api_point_needed'))
     Point = pool.get('multipoint.point')
     points = Point.search([('id', '=', data['point'])])
     if not points:
-        raise MultipointError(gettext('multipoint_core.msg_api_point_needed'))
+        raise RequestError(gettext('multipoint_core.msg_api_point_needed'))
     reception, = Reception.create([{
                 'point': points[0].id,
                 'company': points[0].company.id,
@@ -236,7 +247,7 @@ def reception_scan(request, pool, reception_id):
         try:
             photo = base64.b64decode(photo, validate=True)
         except ValueError:
-            raise MultipointError(gettext(
+            raise RequestError(gettext(
                     'multipoint_core.msg_api_bad_photo'))
     scan = reception.scan(
         data.get('barcode'), damaged=data.get('damaged', False),

@@ -7,7 +7,7 @@ from trytond.model.exceptions import (
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.modules.multipoint_core.exceptions import (
-    BarcodeError, CellError, CellFullError, EventImmutableError,
+    BarcodeEmptyError, CellError, CellFullError, EventImmutableError,
     ParcelStateError, ParcelValidationError, PlacementError, PointError,
     ReceptionClosedError, ReceptionError)
 from trytond.modules.multipoint_core.placement import (
@@ -243,7 +243,7 @@ class MultipointCoreTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(reception.scanned_count, 5)
             self.assertEqual(reception.surplus_count, 3)
             self.assertEqual(reception.damaged_count, 2)
-            with self.assertRaises(BarcodeError):
+            with self.assertRaises(BarcodeEmptyError):
                 reception.scan('  ')
 
             Reception.close([reception])

@@ -1,0 +1,179 @@
+"The operator JSON API through trytond's WSGI app, in Russian"
+import base64
+
+from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.multipoint_core.tests.tools import (
+    OPERATOR_PASSWORD, create_parcel, create_point, create_supplier,
+    create_user)
+from trytond.tests.test_tryton import RouteTestCase
+
+
+class OperatorAPITestCase(RouteTestCase):
+    "Test the operator JSON API"
+    module = 'multipoint_core'
+    language = 'ru'
+
+    @classmethod
+    def setUpDatabase(cls):
+        company = create_company()
+        with set_company(company):
+            msk = create_point(company, 'MSK1')
+            kzn = create_point(company, 'KZN1')
+            dpd = create_supplier("DPD", storage_days=7,
+                max_extension_days=7)
+            create_parcel(msk, dpd, 'D-1', ['B-1001'], size_class='s',
+                manifest='M-1')
+            create_parcel(msk, dpd, 'D-2', ['B-1002', 'B-1003'],
+                size_class='s', manifest='M-1')
+            create_parcel(kzn, dpd, 'D-3', ['B-2001'])
+            for i in range(1, 4):
+                create_parcel(msk, dpd, f'F-{i}', [f'F-100{i}'],
+                    size_class='m', manifest='M-FULL')
+            create_user('op_msk', ['operator'], [msk], company)
+            create_user('op_kzn', ['operator'], [kzn], company)
+        cls.msk, cls.kzn = msk.id, kzn.id
+
+    def login(self, login='op_msk'):
+        client = self.client()
+        response = client.post(f'/{self.db_name}/session/login',
+            json={'params': [login, {'password': OPERATOR_PASSWORD}, 'ru']})
+        self.assertEqual(response.status_code, 200)
+        return client
+
+    def api(self, path):
+        return f'/{self.db_name}/multipoint/api/v1/{path}'
+
+    def assertError(self, response, status, code):
+        self.assertEqual(response.status_code, status, response.data)
+        error = response.json['error']
+        self.assertEqual(error['code'], code)
+        # every message a user can meet is in Russian
+        self.assertRegex(error['message'], '[А-Яа-яЁё]')
+        return error['message']
+
+    def test_login_required(self):
+        response = self.client().get(self.api('lookup?code=B-1001'))
+        self.assertError(response, 401, 'unauthorized')
+
+    def test_lookup_parcel_and_cell(self):
+        client = self.login()
+        response = client.get(self.api('lookup?code=B-1001'))
+        self.assertEqual(response.status_code, 200)
+        parcel, = response.json['parcels']
+        self.assertEqual(response.json['type'], 'parcel')
+        self.assertEqual(parcel['order_number'], 'D-1')
+        self.assertEqual(parcel['state'], 'expected')
+        self.assertEqual(parcel['state_name'], "Ожидается")
+        # the operator sees only the last digits of the phone
+        self.assertEqual(parcel['recipient_phone'], '***4567')
+
+        response = client.get(self.api('lookup?code=A-1'))
+        self.assertEqual(response.json['type'], 'cell')
+        cell, = response.json['cells']
+        self.assertEqual(cell['point'], self.msk)
+
+        message = self.assertError(
+            client.get(self.api('lookup?code=NOPE')), 404, 'barcode_unknown')
+        self.assertIn('NOPE', message)
+        self.assertError(
+            client.get(self.api('lookup?code=')), 422, 'barcode_empty')
+
+    def test_other_points_are_invisible(self):
+        client = self.login()
+        self.assertError(
+            client.get(self.api('lookup?code=B-2001')), 404,
+            'barcode_unknown')
+        response = client.post(self.api('receptions'),
+            json={'point': self.kzn})
+        self.assertError(response, 422, 'bad_request')
+
+    def test_reception_through_the_api(self):
+        client = self.login()
+        response = client.post(self.api('receptions'), json={
+                'point': self.msk, 'manifest': 'M-1',
+                'courier_name': "Сидоров"})
+        self.assertEqual(response.status_code, 201, response.data)
+        reception = response.json
+        self.assertEqual(reception['expected'], 3)
+        scans = self.api(f"receptions/{reception['id']}/scans")
+
+        def scan(barcode, **extra):
+            response = client.post(scans, json=dict(barcode=barcode, **extra))
+            self.assertEqual(response.status_code, 200, response.data)
+            return response.json
+
+        self.assertEqual(scan('B-1001')['scan']['result'], 'accepted')
+        self.assertEqual(scan('B-1001')['scan']['result'], 'duplicate')
+        photo = base64.b64encode(b'\xff\xd8photo').decode()
+        damaged = scan('B-1002', damaged=True, note="Мятая коробка",
+            photo=photo, client_id='tablet-1:7')
+        self.assertEqual(damaged['scan']['result'], 'accepted')
+        # the screen resends a scan it did not see confirmed
+        again = scan('B-1002', damaged=True, client_id='tablet-1:7')
+        self.assertEqual(again['scan']['id'], damaged['scan']['id'])
+        self.assertEqual(again['reception']['scanned'], 2)
+        surplus = scan('X-777')
+        self.assertEqual(surplus['scan']['result'], 'surplus')
+        self.assertEqual(surplus['scan']['result_name'], "Излишек")
+        self.assertError(client.post(scans, json={'barcode': ' '}),
+            422, 'barcode_empty')
+        self.assertError(client.post(scans, data=b'not json',
+                content_type='application/json'), 422, 'bad_request')
+        self.assertError(client.post(scans,
+                json={'barcode': 'B-1003', 'photo': '***'}), 422,
+            'bad_request')
+
+        response = client.post(
+            self.api(f"receptions/{reception['id']}/close"))
+        self.assertEqual(response.status_code, 200, response.data)
+        self.assertEqual(response.json['state'], 'closed')
+        self.assertEqual(response.json['scanned'], 2)
+
+        message = self.assertError(client.post(scans,
+                json={'barcode': 'B-1003'}), 422, 'reception_closed')
+        self.assertIn("закрыта", message)
+        response = client.get(self.api(f"receptions/{reception['id']}/act"))
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.data.startswith(b'%PDF'))
+
+        # the other point's operator cannot see this reception
+        other = self.login('op_kzn')
+        self.assertError(other.get(self.api(
+                    f"receptions/{reception['id']}")), 404, 'not_found')
+
+        # placement: suggestion, then scan parcel and cell
+        response = client.get(self.api('placements/suggestion?parcel=B-1001'))
+        self.assertEqual(response.json['cell']['barcode'], 'A-2')
+        response = client.post(self.api('placements'),
+            json={'parcel': 'B-1001', 'cell': 'A-2'})
+        self.assertEqual(response.status_code, 200, response.data)
+        self.assertEqual(response.json['state'], 'stored')
+        self.assertEqual(response.json['cell']['barcode'], 'A-2')
+        message = self.assertError(client.post(self.api('placements'),
+                json={'parcel': 'B-1001', 'cell': 'A-2'}), 422, 'placement')
+        self.assertIn("уже лежит", message)
+        self.assertError(client.post(self.api('placements'),
+                json={'parcel': 'B-1001', 'cell': 'Z-9'}), 422, 'cell')
+
+    def test_full_cell_is_refused(self):
+        client = self.login()
+        reception = client.post(self.api('receptions'),
+            json={'point': self.msk, 'manifest': 'M-FULL'}).json
+        scans = self.api(f"receptions/{reception['id']}/scans")
+        for barcode in ['F-1001', 'F-1002', 'F-1003']:
+            client.post(scans, json={'barcode': barcode})
+        client.post(self.api(f"receptions/{reception['id']}/close"))
+        # cell A-1 holds two parcels
+        self.assertEqual(client.post(self.api('placements'),
+                json={'parcel': 'F-1001', 'cell': 'A-1'}).status_code, 200)
+        self.assertEqual(client.post(self.api('placements'),
+                json={'parcel': 'F-1002', 'cell': 'A-1'}).status_code, 200)
+        message = self.assertError(client.post(self.api('placements'),
+                json={'parcel': 'F-1003', 'cell': 'A-1'}), 422, 'cell_full')
+        self.assertIn("заполнена", message)
+        # the refused request left the parcel as it was
+        parcel = client.get(self.api('lookup?code=F-1003')).json['parcels']
+        self.assertEqual(parcel[0]['state'], 'accepted')
+
+
+del RouteTestCase
