@@ -1,0 +1,51 @@
+# Multipoint: build, run and test entry points. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+MULTIPOINT_BENCH_DB ?= postgresql://postgres@127.0.0.1:5432/multipoint_bench
+export MULTIPOINT_BENCH_DB
+BENCH_ARGS ?=
+
+.PHONY: help setup demo test test-sqlite test-postgresql test-all bench clean distclean
+
+help: ## list the targets
+	@echo "Multipoint (Tryton 8.0 modules) - make targets:"
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
+	@echo
+	@echo "Variables: MULTIPOINT_DB=postgresql://user@host:port/db (demo on PostgreSQL),"
+	@echo "  MULTIPOINT_LISTEN=127.0.0.1:8000, DEMO_PARCELS=600,"
+	@echo "  MULTIPOINT_TEST_PG=postgresql://postgres@127.0.0.1:5432/ (test-postgresql),"
+	@echo "  MULTIPOINT_BENCH_DB=$(MULTIPOINT_BENCH_DB), BENCH_ARGS='...'"
+
+setup: ## create .venv, install the suite editable, fetch sao (idempotent)
+	@bash scripts/setup.sh
+
+demo: ## set up, create + fill the demo database on first run, serve on http://127.0.0.1:8000/
+	@bash scripts/demo.sh
+
+test: ## the whole suite on SQLite (pytest + proteus scenarios)
+	@bash scripts/test.sh sqlite
+
+test-sqlite: test ## same as make test
+
+test-postgresql: ## the whole suite on PostgreSQL (MULTIPOINT_TEST_PG)
+	@bash scripts/test.sh postgresql
+
+test-all: ## make test, then make test-postgresql
+	@rc=0; bash scripts/test.sh sqlite || rc=1; \
+		SKIP_SETUP=1 bash scripts/test.sh postgresql || rc=1; exit $$rc
+
+bench: ## run scripts/bench.py on MULTIPOINT_BENCH_DB (pass options in BENCH_ARGS)
+	@bash scripts/setup.sh
+	@test -f scripts/bench.py || { echo "scripts/bench.py is missing" >&2; exit 1; }
+	.venv/bin/python scripts/bench.py $(BENCH_ARGS)
+
+clean: ## remove caches in var/ (test databases, logs, stamps, sao); keeps .venv and the demo db
+	rm -rf var/dbcache var/log var/sao var/pip-install.log var/.setup.lock
+	find . -path ./.venv -prune -o -type d \( -name __pycache__ -o -name .pytest_cache \) -print0 \
+		| xargs -0 rm -rf
+	@echo "kept: .venv, var/db (demo database), var/state; 'make distclean' removes them too"
+
+distclean: clean ## remove everything generated: var/ and .venv
+	rm -rf var .venv build

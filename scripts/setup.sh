@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Multipoint: prepare a checkout for the demo and the tests.
+#   - .venv (python3 -m venv) with the suite installed editable: pip install -e '.[test]'
+#   - the sao web client (npm tryton-sao@8.0.11) in var/sao/package
+#   - a Cyrillic TTF font for the PDF reports
+# Idempotent: a second run only checks stamps and returns in about a second.
+#   SETUP_FORCE=1   redo everything
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PYTHON="${PYTHON:-python3}"
+VENV="$ROOT/.venv"
+VAR="$ROOT/var"
+SAO_VERSION="8.0.11"
+SAO_DIR="$VAR/sao"
+FONT="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+log() { printf '[setup] %s\n' "$*"; }
+die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+
+mkdir -p "$VAR"
+# Serialise concurrent runs (make test and make demo started together).
+exec 9>"$VAR/.setup.lock"
+if command -v flock >/dev/null 2>&1; then
+    flock 9
+fi
+
+command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found (install python3 >= 3.11)"
+
+# ---------------------------------------------------------------- python venv
+py_key="$(
+    {
+        cat pyproject.toml
+        "$PYTHON" -c 'import sys; print(sys.version)'
+        printf '%s\n' "$ROOT"
+    } | sha256sum | cut -c1-16
+)"
+venv_stamp="$VENV/.multipoint-setup-$py_key"
+
+venv_ok() {
+    [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1
+}
+
+if [ -z "${SETUP_FORCE:-}" ] && [ -f "$venv_stamp" ] && venv_ok; then
+    log "python environment up to date (.venv)"
+else
+    if ! venv_ok; then
+        log "creating .venv with $PYTHON -m venv"
+        rm -rf "$VENV"
+        "$PYTHON" -m venv "$VENV" || die "python3 -m venv failed: install the python3-venv package"
+    fi
+    log "upgrading pip"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 \
+        | grep -v 'is ignored' || true
+    log "installing the suite: pip install -e '.[test]'"
+    if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' \
+            > "$VAR/pip-install.log" 2>&1; then
+        grep -v 'is ignored' "$VAR/pip-install.log" | tail -40 >&2
+        die "pip install -e '.[test]' failed (full log: var/pip-install.log)"
+    fi
+    "$VENV/bin/python" -c 'import trytond.modules.multipoint_core' \
+        || die "trytond.modules.multipoint_core is not importable after the install"
+    rm -f "$VENV"/.multipoint-setup-*
+    date -u +%FT%TZ > "$venv_stamp"
+    log "python environment ready"
+fi
+
+# ------------------------------------------------------------------------ sao
+sao_stamp="$SAO_DIR/.installed-$SAO_VERSION"
+if [ -z "${SETUP_FORCE:-}" ] && [ -f "$sao_stamp" ] \
+        && [ -f "$SAO_DIR/package/index.html" ] \
+        && [ -d "$SAO_DIR/package/node_modules/jquery" ]; then
+    log "sao $SAO_VERSION already in var/sao/package"
+else
+    command -v npm >/dev/null 2>&1 || die "npm not found: install nodejs and npm to fetch the sao web client"
+    log "fetching sao $SAO_VERSION (npm pack tryton-sao@$SAO_VERSION)"
+    tmp="$SAO_DIR/.tmp.$$"
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    (
+        cd "$tmp"
+        npm pack --silent "tryton-sao@$SAO_VERSION" > npm-pack.log 2>&1 \
+            || { cat npm-pack.log >&2; exit 1; }
+        tar xzf "tryton-sao-$SAO_VERSION.tgz"
+        cd package
+        npm install --omit=dev --legacy-peer-deps --no-audit --no-fund \
+            > ../npm-install.log 2>&1 || { tail -40 ../npm-install.log >&2; exit 1; }
+    ) || { rm -rf "$tmp"; die "could not install sao $SAO_VERSION from npm"; }
+    [ -f "$tmp/package/index.html" ] || die "sao package has no index.html"
+    rm -rf "$SAO_DIR/package" "$SAO_DIR"/.installed-*
+    mv "$tmp/package" "$SAO_DIR/package"
+    rm -rf "$tmp"
+    date -u +%FT%TZ > "$sao_stamp"
+    log "sao $SAO_VERSION installed in var/sao/package"
+fi
+
+# ----------------------------------------------------------------------- font
+if [ -f "$FONT" ]; then
+    log "font for PDF reports present ($FONT)"
+else
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "installing fonts-dejavu-core (Cyrillic TTF for PDF reports)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -q fonts-dejavu-core >/dev/null 2>&1 \
+            || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q fonts-dejavu-core >/dev/null 2>&1; } \
+            || true
+    fi
+    if [ -f "$FONT" ]; then
+        log "font installed ($FONT)"
+    else
+        printf '[setup] WARNING: %s is missing: PDF reports need a Cyrillic TTF font.\n' "$FONT" >&2
+        printf '[setup]          Install it with: sudo apt-get install fonts-dejavu-core\n' >&2
+    fi
+fi
+
+log "done"
