@@ -15,6 +15,13 @@ KINDS = [
     ('move', "Moved Between Cells"),
     ('damaged', "Damaged"),
     ('missing', "Missing Place"),
+    ('search', "Recipient Search"),
+    ('service', "Recipient Served"),
+    ('code_locked', "Issue Code Locked"),
+    ('extension', "Storage Extended"),
+    ('return', "Returned to Supplier"),
+    ('customer_return', "Customer Return"),
+    ('inventory', "Inventory"),
     ('note', "Note"),
     ]
 
@@ -37,6 +44,9 @@ class ParcelEvent(ModelSQL, ModelView):
     reception = fields.Many2One(
         'multipoint.reception', "Reception", readonly=True)
     detail = fields.Char("Detail", readonly=True)
+    duration = fields.Integer(
+        "Duration (s)", readonly=True,
+        help="For a served recipient: seconds from the search to the issue.")
 
     @classmethod
     def __setup__(cls):
@@ -52,7 +62,7 @@ class ParcelEvent(ModelSQL, ModelView):
 
     @classmethod
     def log(cls, parcels, kind, to_state=None, cell=None, reception=None,
-            detail=None):
+            detail=None, durations=None):
         "Append one event per parcel in a single create"
         user = Transaction().user or None
         now = dt.datetime.utcnow()
@@ -68,6 +78,7 @@ class ParcelEvent(ModelSQL, ModelView):
                     'cell': cell.id if cell else None,
                     'reception': reception.id if reception else None,
                     'detail': detail,
+                    'duration': (durations or {}).get(p),
                     } for p in parcels])
 
     @classmethod

@@ -59,3 +59,7 @@ class BarcodeEmptyError(MultipointError):
 
 class EventImmutableError(MultipointError):
     api_code = 'event_immutable'
+
+
+class IssueError(MultipointError):
+    api_code = 'issue'

@@ -13,6 +13,7 @@ from trytond.transaction import Transaction
 
 from .exceptions import (
     BarcodeError, ParcelStateError, ParcelValidationError)
+from .issue import ParcelIssueMixin
 from .location import SIZE_CLASSES
 
 STATES = [
@@ -60,7 +61,7 @@ def normalize_name(name):
     return ' '.join((name or '').lower().replace('ё', 'е').split())
 
 
-class Parcel(Workflow, ModelSQL, ModelView):
+class Parcel(ParcelIssueMixin, Workflow, ModelSQL, ModelView):
     "Parcel"
     __name__ = 'multipoint.parcel'
     _rec_name = 'order_number'
@@ -150,6 +151,9 @@ class Parcel(Workflow, ModelSQL, ModelView):
                 Index(t, (t.order_number, Index.Equality())),
                 Index(t, (t.manifest, Index.Equality()),
                     where=t.state == 'expected'),
+                Index(t, (t.point, Index.Equality()),
+                    (t.issue_code_hash, Index.Equality()),
+                    where=t.issue_code_hash != Null),
                 Index(t, (t.storage_deadline, Index.Range()),
                     where=t.state.in_(['accepted', 'stored'])),
                 })
@@ -159,6 +163,8 @@ class Parcel(Workflow, ModelSQL, ModelView):
             ('expected', 'cancelled'),
             ('cancelled', 'expected'),
             ('accepted', 'stored'),
+            ('accepted', 'issued'),
+            ('accepted', 'partially_issued'),
             ('stored', 'issued'),
             ('stored', 'partially_issued'),
             ('stored', 'refused'),
@@ -336,6 +342,7 @@ class Parcel(Workflow, ModelSQL, ModelView):
             if reception:
                 parcel.reception = reception
         cls.save(parcels)
+        cls.generate_codes(parcels)
 
     @classmethod
     @Workflow.transition('stored')

@@ -8,6 +8,7 @@ operator reaches only the points they are assigned to. Errors are JSON:
 language (Russian by default). See openapi.yaml at the top of the repository.
 """
 import base64
+import datetime as dt
 import json
 import logging
 from functools import wraps
@@ -304,3 +305,97 @@ def placement_suggestion(request, pool):
             'parcel': parcel_json(parcel),
             'cell': cell_json(cell) if cell else None,
             })
+
+
+def current_point(pool, data):
+    "The point the operator works at now: given, or their only one"
+    Point = pool.get('multipoint.point')
+    domain = [('state', '=', 'active')]
+    if data.get('point'):
+        domain.append(('id', '=', data['point']))
+    points = Point.search(domain, limit=2)
+    if len(points) != 1:
+        raise RequestError(gettext('multipoint_core.msg_api_point_needed'))
+    return points[0]
+
+
+def issue_parcel_json(parcel, terms):
+    term = terms.get((parcel.supplier.id, parcel.point.id))
+    return dict(parcel_json(parcel),
+        lines=[{'id': l.id, 'name': l.name, 'quantity': l.quantity,
+                'unit_price': str(l.unit_price), 'vat_rate': l.vat_rate,
+                'refusable': bool(l.refusable)} for l in parcel.lines],
+        code_locked=bool(parcel.code_locked_until
+            and parcel.code_locked_until > dt.datetime.utcnow()),
+        rules={
+            'id_check_required': bool(term and term.id_check_required),
+            'id_check_replaces_code': bool(
+                term and term.id_check_replaces_code),
+            'signature_required': bool(term and term.signature_required),
+            'partial_buyout': bool(term and term.partial_buyout),
+            })
+
+
+@app.route(PREFIX + '/issue/search', methods={'POST'})
+@operator_api
+def issue_search(request, pool):
+    """Find the recipient's parcels; the search starts the service time of
+    the parcels found"""
+    from .search import find_for_issue
+    Event = pool.get('multipoint.parcel.event')
+    Terms = pool.get('multipoint.supplier.terms')
+    data = request_json(request)
+    point = current_point(pool, data)
+    matched, group = find_for_issue(data.get('query'), point)
+    if group:
+        Event.log(group, 'search', detail=(data.get('query') or '')[:50])
+    terms = Terms.for_parcels(
+        (p.supplier.id, p.point.id) for p in matched + group)
+    return json_response({
+            'matched': [p.id for p in matched],
+            'parcels': [issue_parcel_json(p, terms)
+                for p in (group or matched)],
+            })
+
+
+@app.route(PREFIX + '/issue', methods={'POST'})
+@operator_api
+def issue(request, pool):
+    """Issue parcels: each with its code, or an ID check / power of attorney
+    where the supplier allows it; refused items for partial buyout."""
+    Parcel = pool.get('multipoint.parcel')
+    data = request_json(request)
+    point = current_point(pool, data)
+    wanted = data.get('parcels') or []
+    if not isinstance(wanted, list) or not all(
+            isinstance(w, dict) and w.get('id') for w in wanted):
+        raise RequestError(gettext('multipoint_core.msg_api_bad_json'))
+    parcels = Parcel.search([('id', 'in', [w['id'] for w in wanted])])
+    by_id = {p.id: p for p in parcels}
+    if len(by_id) != len(wanted):
+        raise NotFoundError(gettext('multipoint_core.msg_issue_nothing'))
+    verifications, codes, refused = {}, {}, {}
+    for item in wanted:
+        parcel = by_id[item['id']]
+        for method in ['code', 'id_check', 'proxy']:
+            if item.get(method):
+                verifications[parcel] = (method, str(item[method]))
+                break
+        if item.get('code'):
+            codes[parcel] = str(item['code'])
+        lines = {l.id: l for l in parcel.lines}
+        for refusal in item.get('refused') or []:
+            line = lines.get(refusal.get('line'))
+            if not line:
+                raise RequestError(gettext(
+                        'multipoint_core.msg_api_bad_json'))
+            refused[line] = int(refusal.get('quantity') or 0)
+    failures = Parcel.check_codes(codes)
+    if failures:
+        # the wrong attempts are kept: they count towards the lock
+        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, 'code_wrong',
+            ' '.join(failures.values()))
+    Parcel.issue_to_recipient(parcels, point, verifications,
+        refused=refused, signature=bool(data.get('signature')))
+    return json_response({'issued': [
+                parcel_json(p) for p in Parcel.browse(parcels)]})

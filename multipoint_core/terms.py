@@ -36,7 +36,19 @@ class SupplierTerms(ModelSQL, ModelView):
     free_delivery_threshold = fields.Numeric(
         "Free-Delivery Threshold", **_money,
         help="Bought amount from which delivery is free.")
-    id_check_required = fields.Boolean("ID Check Required")
+    id_check_required = fields.Boolean(
+        "ID Check Required",
+        help="The recipient shows an identity document at every issue.")
+    id_check_replaces_code = fields.Boolean(
+        "ID Check Replaces Code",
+        help="Without the code, the parcel may be issued on an identity "
+        "document or a power of attorney recorded by the operator.")
+    customer_return_days = fields.Integer(
+        "Customer Return Days",
+        domain=['OR', ('customer_return_days', '=', None),
+            ('customer_return_days', '>=', 0)],
+        help="Days after issue during which the recipient may bring items "
+        "back; empty: no returns at the point.")
     signature_required = fields.Boolean("Signature Required")
     commission_rule = fields.Selection([
             ('flat', "Flat per issued parcel"),

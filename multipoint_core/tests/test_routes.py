@@ -1,11 +1,15 @@
 "The operator JSON API through trytond's WSGI app, in Russian"
 import base64
+import threading
 
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.multipoint_core.tests.tools import (
-    OPERATOR_PASSWORD, create_parcel, create_point, create_supplier,
-    create_user)
+    OPERATOR_PASSWORD, committed, create_parcel, create_point,
+    create_supplier, create_user)
+from trytond import backend
+from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
+from trytond.transaction import Transaction
 
 
 class OperatorAPITestCase(RouteTestCase):
@@ -174,6 +178,109 @@ class OperatorAPITestCase(RouteTestCase):
         # the refused request left the parcel as it was
         parcel = client.get(self.api('lookup?code=F-1003')).json['parcels']
         self.assertEqual(parcel[0]['state'], 'accepted')
+
+
+class IssueAPITestCase(RouteTestCase):
+    "Test search and issue through the API"
+    module = 'multipoint_core'
+    language = 'ru'
+
+    @classmethod
+    def setUpDatabase(cls):
+        company = create_company()
+        with set_company(company):
+            msk = create_point(company, 'MSK1')
+            hermes = create_supplier("Hermes", storage_days=7,
+                max_extension_days=7)
+            parcels = [create_parcel(msk, hermes, f'H-{i}', [f'HB-{i}'],
+                    prepaid=True, recipient_phone=f'+7916000{i:04d}')
+                for i in range(1, 4)]
+            create_user('op_msk', ['operator'], [msk], company)
+        cls.ids = {p.order_number: p.id for p in parcels}
+        cls.point, cls.company = msk.id, company.id
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.codes = committed(cls.accept_parcels)
+
+    @classmethod
+    def accept_parcels(cls):
+        pool = Pool()
+        Parcel = pool.get('multipoint.parcel')
+        Reception = pool.get('multipoint.reception')
+        with Transaction().set_context(company=cls.company):
+            reception, = Reception.create([{'point': cls.point}])
+            for i in range(1, 4):
+                reception.scan(f'HB-{i}')
+            Reception.close([reception])
+            codes = Parcel.generate_codes(
+                Parcel.browse(list(cls.ids.values())))
+        return {p.order_number: code for p, code in codes.items()}
+
+    login = OperatorAPITestCase.login
+    api = OperatorAPITestCase.api
+    assertError = OperatorAPITestCase.assertError
+
+    def test_search_then_issue_with_code(self):
+        client = self.login()
+        response = client.post(self.api('issue/search'),
+            json={'query': '0001'})
+        self.assertEqual(response.status_code, 200, response.data)
+        parcel, = response.json['parcels']
+        self.assertEqual(parcel['order_number'], 'H-1')
+        self.assertEqual(parcel['rules']['partial_buyout'], False)
+        wrong = '999999' if self.codes['H-1'] != '999999' else '888888'
+        message = self.assertError(client.post(self.api('issue'), json={
+                    'parcels': [{'id': parcel['id'], 'code': wrong}]}),
+            422, 'code_wrong')
+        self.assertIn("Неверный код", message)
+        response = client.post(self.api('issue'), json={
+                'parcels': [{'id': parcel['id'],
+                        'code': self.codes['H-1']}]})
+        self.assertEqual(response.status_code, 200, response.data)
+        self.assertEqual(response.json['issued'][0]['state'], 'issued')
+
+    def test_wrong_codes_are_counted_across_requests(self):
+        client = self.login()
+        wrong = '999999' if self.codes['H-2'] != '999999' else '888888'
+        for attempt in range(5):
+            self.assertError(client.post(self.api('issue'), json={
+                        'parcels': [{'id': self.ids['H-2'], 'code': wrong}]}),
+                422, 'code_wrong')
+        message = self.assertError(client.post(self.api('issue'), json={
+                    'parcels': [{'id': self.ids['H-2'],
+                            'code': self.codes['H-2']}]}),
+            422, 'code_wrong')
+        self.assertIn("Слишком много неверных кодов", message)
+
+    def test_two_operators_issue_the_same_parcel_once(self):
+        "Two simultaneous issues of one parcel end with exactly one issue"
+        if backend.name != 'postgresql':
+            self.skipTest("SQLite serialises every writer")
+        barrier = threading.Barrier(2)
+        statuses = []
+
+        def issue():
+            client = self.login()
+            barrier.wait()
+            response = client.post(self.api('issue'), json={
+                    'parcels': [{'id': self.ids['H-3'],
+                            'code': self.codes['H-3']}]})
+            statuses.append((response.status_code,
+                    (response.json.get('error') or {}).get('code')))
+
+        threads = [threading.Thread(target=issue) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(sorted(statuses), [(200, None), (422, 'issue')])
+        with Transaction().start(self.db_name, 0):
+            Event = Pool().get('multipoint.parcel.event')
+            self.assertEqual(Event.search_count([
+                        ('parcel', '=', self.ids['H-3']),
+                        ('to_state', '=', 'issued')]), 1)
 
 
 del RouteTestCase

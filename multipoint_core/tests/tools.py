@@ -1,9 +1,31 @@
 "Fixtures shared by the Multipoint test suites (real ORM, no fakes)"
+import unittest
 from decimal import Decimal
 
 from trytond.pool import Pool
+from trytond.tests.test_tryton import DB_NAME, activate_module, drop_db
+from trytond.transaction import Transaction, TransactionError
 
 OPERATOR_PASSWORD = 'operator-pass-2026'
+
+
+class DBTestCase(unittest.TestCase):
+    """A database with the module activated, without the generic checks
+    of ModuleTestCase (test_module.py runs those once)"""
+    module = 'multipoint_core'
+    extras = []
+    language = 'en'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        drop_db()
+        activate_module([cls.module] + cls.extras, lang=cls.language)
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        drop_db()
 
 
 def create_point(company, code, name=None, timezone='Europe/Moscow',
@@ -109,3 +131,19 @@ def accept_and_store(parcels, cell_for=None):
         target = cell_for(parcel) if cell_for else suggest_cell(parcel)
         place_parcel(parcel, target)
     return reception
+
+
+def committed(func, user=0):
+    """Run func in its own committed transaction, restarting it when
+    trytond asks to take locks first (as the request handlers do)"""
+    extras = {}
+    while True:
+        with Transaction().start(DB_NAME, user, **extras) as transaction:
+            try:
+                result = func()
+            except TransactionError as error:
+                transaction.rollback()
+                error.fix(extras)
+                continue
+            transaction.commit()
+            return result
