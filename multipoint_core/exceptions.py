@@ -63,3 +63,11 @@ class EventImmutableError(MultipointError):
 
 class IssueError(MultipointError):
     api_code = 'issue'
+
+
+class StorageError(MultipointError):
+    api_code = 'storage'
+
+
+class ReturnError(MultipointError):
+    api_code = 'return'

@@ -10,6 +10,8 @@ POINT_RULED_MODELS = {
     'multipoint.parcel.event',
     'multipoint.reception',
     'multipoint.reception.scan',
+    'multipoint.return.batch',
+    'multipoint.customer.return',
     'stock.location',
     }
 

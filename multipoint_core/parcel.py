@@ -13,8 +13,10 @@ from trytond.transaction import Transaction
 
 from .exceptions import (
     BarcodeError, ParcelStateError, ParcelValidationError)
+from .deadline import ParcelDeadlineMixin
 from .issue import ParcelIssueMixin
 from .location import SIZE_CLASSES
+from .return_batch import ParcelReturnMixin
 
 STATES = [
     ('expected', "Expected"),
@@ -61,7 +63,9 @@ def normalize_name(name):
     return ' '.join((name or '').lower().replace('ё', 'е').split())
 
 
-class Parcel(ParcelIssueMixin, Workflow, ModelSQL, ModelView):
+class Parcel(
+        ParcelIssueMixin, ParcelDeadlineMixin, ParcelReturnMixin, Workflow,
+        ModelSQL, ModelView):
     "Parcel"
     __name__ = 'multipoint.parcel'
     _rec_name = 'order_number'
@@ -198,6 +202,10 @@ class Parcel(ParcelIssueMixin, Workflow, ModelSQL, ModelView):
                     },
                 'found': {
                     'invisible': Eval('state') != 'lost',
+                    'depends': ['state'],
+                    },
+                'extend_wizard': {
+                    'invisible': ~Eval('state').in_(['accepted', 'stored']),
                     'depends': ['state'],
                     },
                 'place_wizard': {
@@ -364,14 +372,14 @@ class Parcel(ParcelIssueMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     @Workflow.transition('refused')
-    def refuse(cls, parcels):
-        cls._log_transition(parcels, 'refused')
+    def refuse(cls, parcels, reason=None):
+        cls._log_transition(parcels, 'refused', detail=reason)
 
     @classmethod
     @ModelView.button
     @Workflow.transition('to_return')
-    def to_return(cls, parcels):
-        cls._log_transition(parcels, 'to_return')
+    def to_return(cls, parcels, reason=None):
+        cls._log_transition(parcels, 'to_return', detail=reason)
 
     @classmethod
     @Workflow.transition('returned')
@@ -395,6 +403,11 @@ class Parcel(ParcelIssueMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     @ModelView.button_action('multipoint_core.wizard_place_parcel')
     def place_wizard(cls, parcels):
+        pass
+
+    @classmethod
+    @ModelView.button_action('multipoint_core.wizard_extend_storage')
+    def extend_wizard(cls, parcels):
         pass
 
     @classmethod
@@ -490,6 +503,8 @@ class ParcelLine(ModelSQL, ModelView):
             ('refused_quantity', '<=', Eval('quantity', 0))])
     amount = fields.Function(
         fields.Numeric("Amount", **_money), 'on_change_with_amount')
+    returned_quantity = fields.Function(
+        fields.Integer("Returned by Customer"), 'get_returned_quantity')
 
     @classmethod
     def __setup__(cls):
@@ -497,6 +512,15 @@ class ParcelLine(ModelSQL, ModelView):
         cls.__access__.add('parcel')
         t = cls.__table__()
         cls._sql_indexes.add(Index(t, (t.parcel, Index.Equality())))
+
+    @classmethod
+    def get_returned_quantity(cls, lines, name):
+        ReturnLine = Pool().get('multipoint.customer.return.line')
+        returned = {l.id: 0 for l in lines}
+        for return_line in ReturnLine.search(
+                [('line', 'in', list(returned))]):
+            returned[return_line.line.id] += return_line.quantity
+        return returned
 
     @staticmethod
     def default_quantity():
