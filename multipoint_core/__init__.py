@@ -1,5 +1,5 @@
-# Classes are registered in tryton.cfg; importing routes registers the
-# operator JSON API on trytond's WSGI app.
-from . import routes
+# Classes are registered in tryton.cfg; importing the route modules
+# registers the operator JSON API and the tracking page on trytond's app.
+from . import routes, tracking
 
-__all__ = [routes]
+__all__ = [routes, tracking]

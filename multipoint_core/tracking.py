@@ -1,0 +1,161 @@
+"""Public tracking page: a recipient enters the order number and the last 4
+digits of the phone to see the status, the point and the storage deadline,
+and may extend the storage. Nothing else is shown: no name, no phone, no
+other parcel. Wrong attempts are limited per client network."""
+import datetime as dt
+import ipaddress
+import json
+import os
+import urllib.parse
+from http import HTTPStatus
+
+from sql import Literal
+from sql.aggregate import Count
+from sql.functions import CurrentTimestamp
+
+from trytond import config
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, fields
+from trytond.pool import Pool
+from trytond.protocols.wrappers import Response, with_pool, with_transaction
+from trytond.transaction import Transaction
+from trytond.wsgi import app
+
+from .exceptions import StorageError
+from .routes import error_response, json_response
+
+MAX_FAILURES = config.getint('multipoint', 'tracking_max_failures', default=10)
+WINDOW = dt.timedelta(minutes=config.getint(
+        'multipoint', 'tracking_window_minutes', default=15))
+
+
+class TrackingAttempt(ModelSQL):
+    "Failed attempt on the public tracking page"
+    __name__ = 'multipoint.tracking.attempt'
+    network = fields.Char("Network", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(t, (t.network, Index.Equality()),
+                (t.create_date, Index.Range())))
+
+    @staticmethod
+    def network_of(address):
+        "Count attempts per /24 (IPv4) or /56 (IPv6): one client network"
+        try:
+            ip = ipaddress.ip_address(address or '0.0.0.0')
+        except ValueError:
+            return str(address)
+        prefix = 24 if ip.version == 4 else 56
+        return str(ipaddress.ip_network(f'{ip}/{prefix}', strict=False))
+
+    @classmethod
+    def blocked(cls, address):
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(Count(Literal('*')),
+                where=(table.network == cls.network_of(address))
+                & (table.create_date > CurrentTimestamp() - WINDOW)))
+        count, = cursor.fetchone()
+        return count >= MAX_FAILURES
+
+    @classmethod
+    def add(cls, address):
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        # forget old attempts as new ones come
+        cursor.execute(*table.delete(
+                where=table.create_date < CurrentTimestamp() - WINDOW))
+        cls.create([{'network': cls.network_of(address)}])
+
+
+def tracked_parcels(pool, data):
+    Parcel = pool.get('multipoint.parcel')
+    order = str(data.get('order') or '').strip()
+    digits = ''.join(c for c in str(data.get('phone') or '') if c.isdigit())
+    if not order or len(digits) != 4:
+        return []
+    return Parcel.search([
+            ('order_number', '=', order),
+            ('phone_last4', '=', digits),
+            ], limit=5)
+
+
+def tracking_json(parcel):
+    point = parcel.point
+    address = ', '.join(filter(None, [point.city, point.address]))
+    return {
+        'order': parcel.order_number,
+        'supplier': parcel.supplier.rec_name,
+        'state': parcel.state,
+        'state_name': parcel.state_string,
+        'storage_deadline': parcel.storage_deadline,
+        'can_extend_days': parcel.can_extend(),
+        'amount_due': str(parcel.amount_due),
+        'point': {
+            'name': point.name,
+            'address': address,
+            'opening_hours': point.opening_hours,
+            'phone': point.phone,
+            'map_url': 'https://yandex.ru/maps/?text='
+            + urllib.parse.quote(address),
+            },
+        }
+
+
+def public(func):
+    "Run as root in Russian, refusing clients with too many failures"
+    @with_pool
+    @with_transaction(context={'language': 'ru'})
+    def wrapper(request, pool):
+        Attempt = pool.get('multipoint.tracking.attempt')
+        if Attempt.blocked(request.remote_addr):
+            return error_response(HTTPStatus.TOO_MANY_REQUESTS,
+                'too_many_attempts',
+                gettext('multipoint_core.msg_tracking_too_many'))
+        try:
+            data = json.loads(request.data or b'{}')
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            data = {}
+        parcels = tracked_parcels(pool, data)
+        if not parcels:
+            Attempt.add(request.remote_addr)
+            return error_response(HTTPStatus.NOT_FOUND, 'not_found',
+                gettext('multipoint_core.msg_tracking_not_found'))
+        return func(request, pool, parcels, data)
+    return wrapper
+
+
+@app.route('/<database_name>/multipoint/track', methods={'GET'})
+def tracking_page(request, database_name):
+    path = os.path.join(os.path.dirname(__file__), 'static', 'tracking.html')
+    with open(path, 'rb') as fp:
+        return Response(fp.read(), content_type='text/html; charset=utf-8')
+
+
+@app.route('/<database_name>/multipoint/track', methods={'POST'})
+@public
+def track(request, pool, parcels, data):
+    return json_response({'parcels': [tracking_json(p) for p in parcels]})
+
+
+@app.route('/<database_name>/multipoint/track/extend', methods={'POST'})
+@public
+def track_extend(request, pool, parcels, data):
+    Parcel = pool.get('multipoint.parcel')
+    try:
+        days = int(data.get('days') or 0)
+        Parcel.extend_storage(parcels, days, gettext(
+                'multipoint_core.msg_storage_source_recipient'))
+    except (StorageError, ValueError) as exception:
+        Transaction().rollback()
+        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, 'storage',
+            getattr(exception, 'message', None) or gettext(
+                'multipoint_core.msg_storage_extension_days'))
+    return json_response({'parcels': [
+                tracking_json(p) for p in Parcel.browse(parcels)]})
