@@ -16,7 +16,6 @@ from sql.functions import CurrentTimestamp
 from trytond import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, fields
-from trytond.pool import Pool
 from trytond.protocols.wrappers import Response, with_pool, with_transaction
 from trytond.transaction import Transaction
 from trytond.wsgi import app

@@ -146,9 +146,21 @@ fi
 if [ -f "$STATE.initialised" ] && [ ! -f "$STATE.demo-data" ]; then
     [ -f "$ROOT/scripts/demo_data.py" ] || die "scripts/demo_data.py is missing: cannot load the demo data"
     log "loading demo data (scripts/demo_data.py, ${DEMO_PARCELS:-600} parcels)"
+    DATA_ARGS=(-c "$CONFIG" -d "$DBNAME" --parcels "${DEMO_PARCELS:-600}")
+    if grep -q -- '--logins-file' "$ROOT/scripts/demo_data.py"; then
+        rm -f "$VAR/demo-logins.txt"
+        DATA_ARGS+=(--logins-file "$VAR/demo-logins.txt")
+    fi
     t0=$(date +%s)
-    "$PY" "$ROOT/scripts/demo_data.py" -c "$CONFIG" -d "$DBNAME" --parcels "${DEMO_PARCELS:-600}" \
-        || die "scripts/demo_data.py failed (see above); the next 'make demo' retries it"
+    if ! "$PY" "$ROOT/scripts/demo_data.py" "${DATA_ARGS[@]}"; then
+        if [ "$BACKEND" = sqlite ]; then
+            # start from a clean database next time rather than on half-loaded data
+            rm -f "$VAR/db/$DBNAME.sqlite" "$VAR/db/$DBNAME.sqlite-wal" \
+                "$VAR/db/$DBNAME.sqlite-shm" "$STATE".*
+            die "scripts/demo_data.py failed (see above); the database was removed, the next 'make demo' starts over"
+        fi
+        die "scripts/demo_data.py failed (see above); the next 'make demo' runs it again"
+    fi
     touch "$STATE.demo-data"
     log "demo data loaded in $(( $(date +%s) - t0 ))s"
 fi

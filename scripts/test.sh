@@ -128,11 +128,21 @@ if action == 'check':
         print("the PostgreSQL user may not create databases (needs CREATEDB)", file=sys.stderr)
         sys.exit(4)
 elif action == 'drop-stale':
+    # Cache templates are named mp<source hash>-<module set hash>: those of other
+    # sources are never used by this run. Drop them, except the two most recently
+    # created other sets (by oid), which a concurrent run of a neighbouring
+    # checkout may be copying right now.
     prefix = args[0]
     import re
-    cur.execute("SELECT datname FROM pg_database")
-    for name, in cur.fetchall():
-        if re.fullmatch(r'mp[0-9a-f]{12}-[0-9a-f]{40}', name) and not name.startswith(prefix + '-'):
+    cur.execute("SELECT datname, oid::bigint FROM pg_database")
+    groups = {}
+    for name, oid in cur.fetchall():
+        if re.fullmatch(r'mp[0-9a-f]{12}-[0-9a-f]{40}', name):
+            groups.setdefault(name.split('-')[0], []).append((name, oid))
+    groups.pop(prefix, None)
+    recent = sorted(groups, key=lambda p: max(o for _, o in groups[p]), reverse=True)
+    for old in recent[2:]:
+        for name, _ in groups[old]:
             try:
                 cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
                 print(f"dropped stale cache database {name}")
@@ -151,9 +161,10 @@ if [ "$BACKEND" = sqlite ]; then
     export TRYTOND_DATABASE_URI="sqlite://"
     export DB_NAME=":memory:"
     CACHE_DIR="$ROOT/var/dbcache/$HASH"
-    # drop caches built from other sources
-    find "$ROOT/var/dbcache" -mindepth 1 -maxdepth 1 ! -name "$HASH" \
-        -exec rm -rf {} + 2>/dev/null
+    # caches built from other sources are never used (the folder is keyed on the
+    # hash); remove them, keeping the two newest for a concurrent run in this checkout
+    ls -1dt "$ROOT"/var/dbcache/*/ 2>/dev/null | grep -v "/$HASH/\$" | tail -n +3 \
+        | xargs -r rm -rf
     if [ -z "${MULTIPOINT_NO_CACHE:-}" ]; then
         mkdir -p "$CACHE_DIR/sqlite"
         export DB_CACHE="$CACHE_DIR/sqlite"
