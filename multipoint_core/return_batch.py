@@ -10,6 +10,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.report import Report
 from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import ReturnError
 from .pdf import Document
@@ -58,6 +59,10 @@ class ReturnBatch(Workflow, ModelSQL, ModelView):
         cls._order = [('id', 'DESC')]
         cls._transitions |= {('draft', 'done'), ('draft', 'cancelled')}
         cls._buttons.update({
+                'scan_out': {
+                    'invisible': Eval('state') != 'draft',
+                    'depends': ['state'],
+                    },
                 'hand_over': {
                     'invisible': Eval('state') != 'draft',
                     'depends': ['state'],
@@ -125,6 +130,11 @@ class ReturnBatch(Workflow, ModelSQL, ModelView):
         parcel.return_batch = self
         parcel.save()
         return parcel
+
+    @classmethod
+    @ModelView.button_action('multipoint_core.wizard_scan_out')
+    def scan_out(cls, batches):
+        pass
 
     @classmethod
     @ModelView.button
@@ -326,3 +336,37 @@ class ReturnAct(Report):
         doc.space()
         doc.paragraph(gettext('multipoint_core.msg_return_act_signatures'))
         return 'pdf', doc.render()
+
+
+class ScanOutStart(ModelView):
+    "Scan Out"
+    __name__ = 'multipoint.return.batch.scan_out.start'
+    batch = fields.Many2One(
+        'multipoint.return.batch', "Return Batch", readonly=True)
+    barcode = fields.Char("Barcode", help="Scan the label of a parcel.")
+    last_result = fields.Char("Last Scan", readonly=True)
+    count = fields.Integer("Parcels", readonly=True)
+
+
+class ScanOut(Wizard):
+    "Scan parcels out into a return batch from the web client"
+    __name__ = 'multipoint.return.batch.scan_out'
+    start = StateView('multipoint.return.batch.scan_out.start',
+        'multipoint_core.return_batch_scan_out_start_view_form', [
+            Button("Done", 'end', 'tryton-close'),
+            Button("Scan", 'scan', 'tryton-ok', default=True),
+            ])
+    scan = StateTransition()
+
+    def default_start(self, fields):
+        return {
+            'batch': self.record.id,
+            'count': self.record.parcel_count,
+            'last_result': getattr(self.start, 'last_result', None),
+            }
+
+    def transition_scan(self):
+        parcel = self.record.add(self.start.barcode)
+        self.start.last_result = parcel.rec_name
+        self.start.barcode = None
+        return 'start'

@@ -399,3 +399,122 @@ def issue(request, pool):
         refused=refused, signature=bool(data.get('signature')))
     return json_response({'issued': [
                 parcel_json(p) for p in Parcel.browse(parcels)]})
+
+
+@app.route(PREFIX + '/issue/refuse', methods={'POST'})
+@operator_api
+def issue_refuse(request, pool):
+    "The recipient refuses whole parcels at the desk: they go back"
+    Parcel = pool.get('multipoint.parcel')
+    data = request_json(request)
+    point = current_point(pool, data)
+    ids = data.get('parcels') or []
+    parcels = Parcel.search([('id', 'in', ids), ('point', '=', point.id)])
+    if not ids or len(parcels) != len(set(ids)):
+        raise NotFoundError(gettext('multipoint_core.msg_issue_nothing'))
+    Parcel.refuse_at_desk(parcels, data.get('reason'))
+    return json_response({'refused': [
+                parcel_json(p) for p in Parcel.browse(parcels)]})
+
+
+def return_batch_json(batch):
+    return {
+        'id': batch.id,
+        'number': batch.number,
+        'point': batch.point.id,
+        'supplier': {'id': batch.supplier.id,
+            'name': batch.supplier.rec_name},
+        'courier_name': batch.courier_name,
+        'state': batch.state,
+        'parcels': [parcel_json(p) for p in batch.parcels],
+        'customer_returns': [r.parcel.order_number
+            for r in batch.customer_returns],
+        }
+
+
+def get_return_batch(pool, batch_id):
+    Batch = pool.get('multipoint.return.batch')
+    batches = Batch.search([('id', '=', batch_id)])
+    if not batches:
+        raise NotFoundError(gettext(
+                'multipoint_core.msg_api_return_batch_unknown',
+                batch=batch_id))
+    return batches[0]
+
+
+@app.route(PREFIX + '/returns/pending', methods={'GET'})
+@operator_api
+def returns_pending(request, pool):
+    "What waits at the point to go back, per supplier"
+    Parcel = pool.get('multipoint.parcel')
+    point = current_point(pool, {'point': request.args.get('point', type=int)})
+    parcels = Parcel.search([
+            ('point', '=', point.id),
+            ('return_batch', '=', None),
+            ['OR', ('state', '=', 'to_return'),
+                [('state', '=', 'partially_issued'),
+                    ('lines.refused_quantity', '>', 0)]],
+            ], order=[('supplier', 'ASC'), ('id', 'ASC')])
+    suppliers = {}
+    for parcel in parcels:
+        entry = suppliers.setdefault(parcel.supplier.id, {
+                'supplier': {'id': parcel.supplier.id,
+                    'name': parcel.supplier.rec_name},
+                'parcels': []})
+        entry['parcels'].append(parcel_json(parcel))
+    return json_response({'suppliers': list(suppliers.values())})
+
+
+@app.route(PREFIX + '/returns', methods={'POST'})
+@operator_api
+def return_open(request, pool):
+    Batch = pool.get('multipoint.return.batch')
+    data = request_json(request)
+    point = current_point(pool, data)
+    if not data.get('supplier'):
+        raise RequestError(gettext('multipoint_core.msg_api_bad_json'))
+    batch, = Batch.create([{
+                'point': point.id,
+                'company': point.company.id,
+                'supplier': data['supplier'],
+                'courier_name': data.get('courier_name'),
+                }])
+    return json_response(return_batch_json(batch), HTTPStatus.CREATED)
+
+
+@app.route(PREFIX + '/returns/<int:batch_id>', methods={'GET'})
+@operator_api
+def return_get(request, pool, batch_id):
+    return json_response(return_batch_json(get_return_batch(pool, batch_id)))
+
+
+@app.route(PREFIX + '/returns/<int:batch_id>/scans', methods={'POST'})
+@operator_api
+def return_scan(request, pool, batch_id):
+    batch = get_return_batch(pool, batch_id)
+    data = request_json(request)
+    if not (data.get('barcode') or '').strip():
+        raise BarcodeEmptyError(gettext('multipoint_core.msg_barcode_empty'))
+    parcel = batch.add(data['barcode'])
+    return json_response({'parcel': parcel_json(parcel),
+            'batch': return_batch_json(batch)})
+
+
+@app.route(PREFIX + '/returns/<int:batch_id>/hand_over', methods={'POST'})
+@operator_api
+def return_hand_over(request, pool, batch_id):
+    Batch = pool.get('multipoint.return.batch')
+    batch = get_return_batch(pool, batch_id)
+    Batch.hand_over([batch])
+    return json_response(return_batch_json(Batch(batch.id)))
+
+
+@app.route(PREFIX + '/returns/<int:batch_id>/act', methods={'GET'})
+@operator_api
+def return_act(request, pool, batch_id):
+    ReturnAct = pool.get('multipoint.return.act', type='report')
+    batch = get_return_batch(pool, batch_id)
+    ext, content, _, name = ReturnAct.execute([batch.id], {})
+    return Response(content, content_type='application/pdf', headers={
+            'Content-Disposition': f'inline; filename="{batch.number}.pdf"'
+            })

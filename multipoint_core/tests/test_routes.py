@@ -283,4 +283,85 @@ class IssueAPITestCase(RouteTestCase):
                         ('to_state', '=', 'issued')]), 1)
 
 
+class ReturnsAPITestCase(RouteTestCase):
+    "Test refusal and returns to suppliers through the API"
+    module = 'multipoint_core'
+    language = 'ru'
+
+    @classmethod
+    def setUpDatabase(cls):
+        company = create_company()
+        with set_company(company):
+            msk = create_point(company, 'MSK1')
+            kzn = create_point(company, 'KZN1')
+            pickpoint = create_supplier("PickPoint", storage_days=7,
+                max_extension_days=7)
+            dpd = create_supplier("DPD", storage_days=7,
+                max_extension_days=7)
+            parcels = [create_parcel(msk, pickpoint, 'P-1', ['PB-1']),
+                create_parcel(msk, dpd, 'D-1', ['DB-1'])]
+            create_user('op_msk', ['operator'], [msk], company)
+            create_user('op_kzn', ['operator'], [kzn], company)
+        cls.ids = {p.order_number: p.id for p in parcels}
+        cls.point, cls.company = msk.id, company.id
+        cls.pickpoint = pickpoint.id
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        committed(cls.accept)
+
+    @classmethod
+    def accept(cls):
+        Reception = Pool().get('multipoint.reception')
+        with Transaction().set_context(company=cls.company):
+            reception, = Reception.create([{'point': cls.point}])
+            for barcode in ['PB-1', 'DB-1']:
+                reception.scan(barcode)
+            Reception.close([reception])
+
+    login = OperatorAPITestCase.login
+    api = OperatorAPITestCase.api
+    assertError = OperatorAPITestCase.assertError
+
+    def test_refusal_then_return_batch(self):
+        client = self.login()
+        self.assertError(client.post(self.api('issue/refuse'), json={
+                    'parcels': [self.ids['P-1']], 'reason': ''}),
+            422, 'return')
+        response = client.post(self.api('issue/refuse'), json={
+                'parcels': [self.ids['P-1']], 'reason': "Передумал"})
+        self.assertEqual(response.status_code, 200, response.data)
+        self.assertEqual(response.json['refused'][0]['state'], 'to_return')
+
+        pending = client.get(self.api('returns/pending')).json['suppliers']
+        self.assertEqual([s['supplier']['name'] for s in pending],
+            ["PickPoint"])
+        response = client.post(self.api('returns'), json={
+                'supplier': self.pickpoint, 'courier_name': "Курьер"})
+        self.assertEqual(response.status_code, 201, response.data)
+        batch = response.json
+        scans = self.api(f"returns/{batch['id']}/scans")
+        message = self.assertError(
+            client.post(scans, json={'barcode': 'DB-1'}), 422, 'return')
+        self.assertIn("DPD", message)
+        self.assertError(
+            client.post(scans, json={'barcode': 'NOPE'}), 404,
+            'barcode_unknown')
+        response = client.post(scans, json={'barcode': 'PB-1'})
+        self.assertEqual(response.status_code, 200, response.data)
+        self.assertEqual(len(response.json['batch']['parcels']), 1)
+
+        other = self.login('op_kzn')
+        self.assertError(other.get(self.api(f"returns/{batch['id']}")),
+            404, 'not_found')
+
+        response = client.post(self.api(f"returns/{batch['id']}/hand_over"))
+        self.assertEqual(response.status_code, 200, response.data)
+        self.assertEqual(response.json['state'], 'done')
+        self.assertEqual(response.json['parcels'][0]['state'], 'returned')
+        response = client.get(self.api(f"returns/{batch['id']}/act"))
+        self.assertTrue(response.data.startswith(b'%PDF'))
+
+
 del RouteTestCase
