@@ -12,6 +12,7 @@ POINT_RULED_MODELS = {
     'multipoint.reception.scan',
     'multipoint.return.batch',
     'multipoint.customer.return',
+    'multipoint.notification',
     'stock.location',
     }
 
