@@ -1,0 +1,784 @@
+#!/usr/bin/env python3
+"""Multipoint benchmark of the operator API on PostgreSQL (``make bench``).
+
+It prints figures; it is not a test and fails only when it cannot run.
+
+    python scripts/bench.py
+        [--db-url postgresql://postgres@127.0.0.1:5432/multipoint_bench]
+        [--parcels 100000] [--clients 4] [--lookups 2000] [--reuse]
+        [--operator kuznetsova] [--profile]
+
+The database URL defaults to $MULTIPOINT_BENCH_DB, then to the one above.
+
+Steps:
+
+1. Database. Without ``--reuse`` the database is (re)created: dropped when
+   it exists (only when its name contains "bench", or with ``--force``),
+   created with psycopg, activated with ``trytond-admin --all -u
+   multipoint_core multipoint_pos multipoint_suppliers multipoint_tickets
+   --activate-dependencies -l ru`` (admin password through
+   TRYTONPASSFILE), then filled by ``scripts/demo_data.py --parcels N
+   --bench-manifest`` (the bulk mode above 5,000 parcels). A copy is kept as
+   the template database ``<name>_template``. With ``--reuse`` the
+   database is cloned from that template (a few seconds), or used as it is
+   when its ``BENCH-1000`` manifest is still unreceived; otherwise it is
+   generated as above.
+2. A real ``trytond`` server on a free local port (subprocess, its own
+   temporary configuration, log in the temporary folder).
+3. Login as an operator of the first point with ``POST
+   /<db>/session/login`` ``{"params": [login, {"password": pw}, "ru"]}``.
+   The session cookie is set ``Secure``, so it is sent back by hand in a
+   ``Cookie`` header (the API reads the Tryton session cookie).
+4. Barcode lookups: ``GET /<db>/multipoint/api/v1/lookup?code=<barcode>``
+   of random place barcodes of parcels at the operator's points, from
+   ``--clients`` threads (one requests.Session and one login each), after
+   50 warm-up requests: count, p50/p95/p99 in ms and lookups/s.
+5. Acceptance: ``POST /receptions`` ``{"point": id, "manifest":
+   "BENCH-1000"}``, then ``POST /receptions/<id>/scans`` ``{"barcode",
+   "client_id"}`` for each of the 1,000 places in a random order, one after
+   the other as a scanner does: per-scan p50/p95/p99 and total; then ``POST
+   /receptions/<id>/close``, timed.
+6. Peak RSS of the server (VmHWM of /proc/<pid>/status) and a summary with
+   the targets: lookup p95 <= 30 ms, scan p95 <= 50 ms.
+
+``--profile`` then runs a few lookups and scans inside this process through
+trytond's WSGI application with cProfile and a count of the SQL statements
+per request, to show where the time goes.
+
+The server is stopped at the end (also on errors and Ctrl-C).
+"""
+import argparse
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import demo_data  # noqa: E402 (logins, points and manifest of the data)
+
+MODULES = ['multipoint_core', 'multipoint_pos', 'multipoint_suppliers',
+    'multipoint_tickets']
+TARGETS = {'lookup': 30.0, 'scan': 50.0}
+DEFAULT_URL = 'postgresql://postgres@127.0.0.1:5432/multipoint_bench'
+
+
+def log(message, *args):
+    print(message % args if args else message, flush=True)
+
+
+def venv_bin(name):
+    "The script next to the running python (the .venv), else from PATH"
+    path = os.path.join(os.path.dirname(sys.executable), name)
+    return path if os.path.exists(path) else (shutil.which(name) or name)
+
+
+def percentile(values, p):
+    if not values:
+        return float('nan')
+    values = sorted(values)
+    k = (len(values) - 1) * p / 100
+    f = int(k)
+    c = min(f + 1, len(values) - 1)
+    return values[f] + (values[c] - values[f]) * (k - f)
+
+
+def stats(latencies):
+    "p50/p95/p99/mean/max in ms of latencies in seconds"
+    ms = [x * 1000 for x in latencies]
+    return {
+        'count': len(ms),
+        'p50': percentile(ms, 50),
+        'p95': percentile(ms, 95),
+        'p99': percentile(ms, 99),
+        'mean': statistics.fmean(ms) if ms else float('nan'),
+        'max': max(ms) if ms else float('nan'),
+        }
+
+
+def fmt_stats(s):
+    return (f"p50 {s['p50']:.1f} ms, p95 {s['p95']:.1f} ms, "
+        f"p99 {s['p99']:.1f} ms, mean {s['mean']:.1f} ms, "
+        f"max {s['max']:.1f} ms")
+
+
+# ---------------------------------------------------------------- database
+
+class Database:
+
+    def __init__(self, url):
+        parts = urlsplit(url)
+        if parts.scheme not in {'postgresql', 'postgres'}:
+            raise SystemExit(f"--db-url must be postgresql://…/<db>: {url}")
+        self.name = parts.path.strip('/')
+        if not self.name:
+            raise SystemExit(f"--db-url needs a database name: {url}")
+        self.template = f'{self.name}_template'
+        # trytond's uri is the server without the database
+        self.uri = urlunsplit(('postgresql', parts.netloc, '/', '', ''))
+        self.parts = parts
+
+    def connect(self, dbname='postgres'):
+        p = self.parts
+        return psycopg.connect(host=p.hostname or '127.0.0.1',
+            port=p.port or 5432, user=p.username or 'postgres',
+            password=p.password, dbname=dbname, autocommit=True)
+
+    def exists(self, name):
+        with self.connect() as conn:
+            return bool(conn.execute(
+                    "SELECT 1 FROM pg_database WHERE datname = %s",
+                    (name,)).fetchone())
+
+    def drop(self, name):
+        with self.connect() as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+            conn.execute(psycopg.sql.SQL(
+                    "DROP DATABASE IF EXISTS {}").format(
+                    psycopg.sql.Identifier(name)))
+
+    def create(self, name, template=None):
+        query = "CREATE DATABASE {} ENCODING 'UTF8'"
+        args = [psycopg.sql.Identifier(name)]
+        if template:
+            query += " TEMPLATE {}"
+            args.append(psycopg.sql.Identifier(template))
+        with self.connect() as conn:
+            conn.execute(psycopg.sql.SQL(query).format(*args))
+
+    def query(self, sql, params=()):
+        with self.connect(self.name) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def bench_manifest_ready(self):
+        "Whether the database holds the unreceived BENCH manifest"
+        try:
+            rows = self.query(
+                "SELECT COUNT(*) FROM multipoint_parcel_place pl "
+                "JOIN multipoint_parcel p ON p.id = pl.parcel "
+                "WHERE p.manifest = %s AND p.state = 'expected' "
+                "AND pl.state = 'expected'", (demo_data.BENCH_MANIFEST,))
+        except psycopg.Error:
+            return False
+        return rows[0][0] == demo_data.BENCH_PLACES
+
+    def parcel_count(self):
+        return self.query("SELECT COUNT(*) FROM multipoint_parcel")[0][0]
+
+
+def write_config(folder, db, port):
+    path = os.path.join(folder, 'trytond.conf')
+    with open(path, 'w') as fp:
+        fp.write(f"""[database]
+uri = {db.uri}
+language = ru
+
+[web]
+listen = 127.0.0.1:{port}
+
+[session]
+authentications = password
+""")
+    return path
+
+
+def bench_env(folder):
+    "The environment of trytond commands: no TRYTOND_* of the caller"
+    env = {k: v for k, v in os.environ.items()
+        if not k.startswith('TRYTOND_')}
+    passfile = os.path.join(folder, 'admin-password')
+    with open(passfile, 'w') as fp:
+        fp.write('bench-admin-%d\n' % random.randrange(10 ** 8))
+    env['TRYTONPASSFILE'] = passfile
+    return env
+
+
+def run(cmd, env, what):
+    log("$ %s", ' '.join(cmd))
+    started = time.time()
+    result = subprocess.run(cmd, env=env)
+    if result.returncode:
+        raise SystemExit(f"{what} failed with exit code {result.returncode}")
+    return time.time() - started
+
+
+def prepare(args, db, config, env):
+    "Create, reuse or clone the benchmark database; returns figures"
+    figures = {}
+    if args.reuse and db.exists(db.template):
+        log("Cloning %s from the template %s (--reuse)", db.name,
+            db.template)
+        started = time.time()
+        db.drop(db.name)
+        db.create(db.name, template=db.template)
+        figures['clone_s'] = time.time() - started
+        figures['parcels'] = db.parcel_count()
+        log("  %d parcels, cloned in %.1f s", figures['parcels'],
+            figures['clone_s'])
+        return figures
+    if args.reuse and db.exists(db.name) and db.bench_manifest_ready():
+        figures['parcels'] = db.parcel_count()
+        log("Reusing %s as it is (%d parcels, %s unreceived)", db.name,
+            figures['parcels'], demo_data.BENCH_MANIFEST)
+        return figures
+    if db.exists(db.name):
+        if 'bench' not in db.name and not args.force:
+            raise SystemExit(
+                f"The database {db.name} exists; its name has no 'bench': "
+                "use --reuse, another --db-url, or --force to drop it")
+        log("Dropping the existing database %s", db.name)
+        db.drop(db.name)
+    db.create(db.name)
+    figures['admin_s'] = run([venv_bin('trytond-admin'), '-c', config,
+            '-d', db.name, '--all', '-u', *MODULES,
+            '--activate-dependencies', '-l', 'ru',
+            '--email', 'admin@example.com'], env, "trytond-admin")
+    log("  modules activated in %.0f s", figures['admin_s'])
+    started = time.time()
+    command = [sys.executable, os.path.join(HERE, 'demo_data.py'),
+        '-c', config, '-d', db.name, '--parcels', str(args.parcels),
+        '--seed', str(args.seed), '--bench-manifest']
+    run(command, env, "demo_data.py")
+    figures['generate_s'] = time.time() - started
+    figures['parcels'] = db.parcel_count()
+    log("  demo data (%d parcels in the database) in %.0f s",
+        figures['parcels'], figures['generate_s'])
+    if not args.no_template:
+        started = time.time()
+        db.drop(db.template)
+        db.create(db.template, template=db.name)
+        log("  template %s kept for --reuse (%.0f s)", db.template,
+            time.time() - started)
+    return figures
+
+
+# ------------------------------------------------------------------ server
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class Server:
+
+    def __init__(self, config, db, port, env, folder):
+        self.base = f'http://127.0.0.1:{port}'
+        self.db = db
+        self.logfile = os.path.join(folder, 'trytond.log')
+        self.process = None
+        self.config = config
+        self.env = env
+
+    def start(self):
+        log("Starting trytond on %s (log %s)", self.base, self.logfile)
+        self.log_fp = open(self.logfile, 'w')
+        self.process = subprocess.Popen(
+            [venv_bin('trytond'), '-c', self.config, '-d', self.db.name],
+            env=self.env, stdout=self.log_fp, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        started = time.time()
+        while time.time() - started < 120:
+            if self.process.poll() is not None:
+                raise SystemExit(
+                    f"trytond exited with {self.process.returncode}; see "
+                    f"{self.logfile}:\n" + open(self.logfile).read()[-3000:])
+            try:
+                requests.get(self.api('lookup'), timeout=2)
+                log("  ready in %.1f s, pid %d", time.time() - started,
+                    self.process.pid)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        raise SystemExit("trytond did not answer within 120 s")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process:
+            self.log_fp.close()
+
+    def memory(self):
+        "VmHWM (peak) and VmRSS of the server in MiB"
+        values = {}
+        with open(f'/proc/{self.process.pid}/status') as fp:
+            for line in fp:
+                key, _, value = line.partition(':')
+                if key in {'VmHWM', 'VmRSS'}:
+                    values[key] = int(value.split()[0]) / 1024
+        return values
+
+    def api(self, path):
+        return f'{self.base}/{self.db.name}/multipoint/api/v1/{path}'
+
+    def login(self, login, password):
+        "A requests.Session carrying the Tryton session of login"
+        session = requests.Session()
+        response = session.post(
+            f'{self.base}/{self.db.name}/session/login',
+            json={'params': [login, {'password': password}, 'ru']},
+            timeout=30)
+        if response.status_code != 200:
+            raise SystemExit(f"login of {login} failed: "
+                f"{response.status_code} {response.text[:300]}")
+        cookie = response.cookies.get('tryton_session')
+        if not cookie:
+            raise SystemExit(f"no session cookie in the login answer: "
+                f"{response.headers}")
+        # Set-Cookie has Secure: requests would not send it over http
+        session.headers['Cookie'] = f'tryton_session={cookie}'
+        return session
+
+
+# ---------------------------------------------------------------- measures
+
+def operator_of(login):
+    for row in demo_data.STAFF:
+        if row[0] == login:
+            return row
+    raise SystemExit(f"--operator {login} is not a demo operator")
+
+
+def point_ids(db, codes):
+    rows = db.query("SELECT code, id FROM multipoint_point "
+        "WHERE code = ANY(%s)", (list(codes),))
+    return dict(rows)
+
+
+def lookup_barcodes(db, points, count, rng):
+    rows = db.query(
+        "SELECT pl.barcode FROM multipoint_parcel_place pl "
+        "JOIN multipoint_parcel p ON p.id = pl.parcel "
+        "WHERE p.point = ANY(%s) ORDER BY pl.id", (list(points),))
+    barcodes = [r[0] for r in rows]
+    if not barcodes:
+        raise SystemExit("no parcels at the operator's points")
+    return [rng.choice(barcodes) for _ in range(count)], len(barcodes)
+
+
+def bench_lookups(server, login, password, barcodes, clients):
+    sessions = [server.login(login, password) for _ in range(clients)]
+    # warm-up: caches of the pool, the session check, the connections
+    for i, code in enumerate(barcodes[:50]):
+        sessions[i % clients].get(server.api('lookup'),
+            params={'code': code}, timeout=30)
+    latencies, errors = [], []
+    lock = threading.Lock()
+    shares = [barcodes[i::clients] for i in range(clients)]
+
+    def worker(session, codes):
+        local, bad = [], []
+        for code in codes:
+            t0 = time.perf_counter()
+            response = session.get(server.api('lookup'),
+                params={'code': code}, timeout=30)
+            elapsed = time.perf_counter() - t0
+            if response.status_code != 200 or (
+                    response.json().get('type') != 'parcel'):
+                bad.append((code, response.status_code,
+                        response.text[:200]))
+            local.append(elapsed)
+        with lock:
+            latencies.extend(local)
+            errors.extend(bad)
+
+    threads = [threading.Thread(target=worker, args=(s, codes))
+        for s, codes in zip(sessions, shares)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    result = stats(latencies)
+    result.update(wall=wall, rate=len(latencies) / wall, errors=errors)
+    return result
+
+
+def bench_acceptance(server, db, login, password, point_id, rng):
+    rows = db.query(
+        "SELECT pl.barcode FROM multipoint_parcel_place pl "
+        "JOIN multipoint_parcel p ON p.id = pl.parcel "
+        "WHERE p.manifest = %s AND p.point = %s AND p.state = 'expected' "
+        "AND pl.state = 'expected' ORDER BY pl.id",
+        (demo_data.BENCH_MANIFEST, point_id))
+    barcodes = [r[0] for r in rows]
+    if len(barcodes) != demo_data.BENCH_PLACES:
+        raise SystemExit(f"{demo_data.BENCH_MANIFEST} has {len(barcodes)} "
+            "unreceived places: regenerate (without --reuse)")
+    rng.shuffle(barcodes)
+    session = server.login(login, password)
+    t0 = time.perf_counter()
+    response = session.post(server.api('receptions'), json={
+            'point': point_id, 'manifest': demo_data.BENCH_MANIFEST,
+            'courier_name': "Бенчмарк", 'vehicle': "bench.py"}, timeout=60)
+    open_s = time.perf_counter() - t0
+    if response.status_code != 201:
+        raise SystemExit(f"opening the reception failed: "
+            f"{response.status_code} {response.text[:500]}")
+    reception = response.json()
+    log("  reception %s opened in %.0f ms, expects %s places",
+        reception['number'], open_s * 1000, reception['expected'])
+    url = server.api(f"receptions/{reception['id']}/scans")
+    latencies, results, windows = [], {}, []
+    started = time.perf_counter()
+    for i, code in enumerate(barcodes):
+        t0 = time.perf_counter()
+        response = session.post(url, json={
+                'barcode': code, 'client_id': f'bench:{i}'}, timeout=60)
+        latencies.append(time.perf_counter() - t0)
+        if response.status_code != 200:
+            raise SystemExit(f"scan {i} of {code} failed: "
+                f"{response.status_code} {response.text[:500]}")
+        result = response.json()['scan']['result']
+        results[result] = results.get(result, 0) + 1
+        if (i + 1) % 250 == 0:
+            window = stats(latencies[-250:])
+            windows.append(window)
+            log("  scans %4d-%4d: %s", i - 248, i + 1, fmt_stats(window))
+    total = time.perf_counter() - started
+    last = response.json()['reception']
+    t0 = time.perf_counter()
+    response = session.post(
+        server.api(f"receptions/{reception['id']}/close"), timeout=300)
+    close_s = time.perf_counter() - t0
+    if response.status_code != 200:
+        raise SystemExit(f"closing failed: {response.status_code} "
+            f"{response.text[:500]}")
+    closed = response.json()
+    accepted = db.query(
+        "SELECT COUNT(*) FROM multipoint_parcel WHERE reception = %s "
+        "AND state = 'accepted'", (reception['id'],))[0][0]
+    result = stats(latencies)
+    result.update(total=total, close=close_s, open=open_s, results=results,
+        windows=windows, reception=reception['id'],
+        progress=(last['scanned'], last['expected']),
+        closed_state=closed['state'], accepted=accepted)
+    return result
+
+
+# ----------------------------------------------------------------- profile
+
+# Functions whose share of a request the profile reports
+BREAKDOWN = [
+    ('trytond/protocols/wrappers.py', 'user_id', "session check"),
+    ('trytond/res/user.py', 'get_preferences', "User.get_preferences"),
+    ('multipoint_core/routes.py', 'lookup', "routes.lookup"),
+    ('multipoint_core/routes.py', 'parcel_json', "  parcel_json"),
+    ('multipoint_core/routes.py', 'reception_scan', "routes.reception_scan"),
+    ('multipoint_core/reception.py', 'scan', "  Reception.scan"),
+    ('multipoint_core/routes.py', 'reception_json', "  reception_json"),
+    ('multipoint_core/reception.py', 'get_progress', "    get_progress"),
+    ('trytond/model/fields/one2many.py', 'get', "    One2Many.get"),
+    ('multipoint_core/routes.py', 'reception_close', "routes.reception_close"),
+    ('multipoint_core/reception.py', 'close', "  Reception.close"),
+    ('multipoint_core/parcel.py', 'accept', "    Parcel.accept"),
+    ('multipoint_core/issue.py', 'generate_codes', "      generate_codes"),
+    ('multipoint_core/event.py', 'log', "    ParcelEvent.log"),
+    ('trytond/model/modelstorage.py', '<genexpr>',
+        "record __init__: assert on all ids"),
+    ]
+
+
+def in_record_init(code):
+    "Whether code is the generator of ModelStorage.__init__'s id assert"
+    import inspect
+
+    from trytond.model.modelstorage import ModelStorage
+    init = ModelStorage.__init__.__code__
+    lines = len(inspect.getsource(ModelStorage.__init__).splitlines())
+    return (code.co_filename == init.co_filename
+        and init.co_firstlineno <= code.co_firstlineno
+        < init.co_firstlineno + lines)
+
+
+def profile(db, config, login, password, barcodes, point_id,
+        bench_reception, n=30):
+    """Lookups, scans and a close in this process, through trytond's WSGI
+    application, with cProfile and the SQL statements per request"""
+    import cProfile
+
+    os.environ.pop('TRYTOND_DATABASE__URI', None)
+    from trytond import config as tconfig
+    tconfig.update_etc(config)
+    from werkzeug.test import Client
+
+    from trytond.backend.postgresql.database import LoggingCursor
+    from trytond.pool import Pool
+    from trytond.wsgi import app
+
+    Pool(db.name).init()
+    counter = {'n': 0, 'sql': {}}
+    original = LoggingCursor.execute
+
+    def counting(self, query, params=None, **kwargs):
+        counter['n'] += 1
+        key = ' '.join(str(query).split())
+        counter['sql'][key] = counter['sql'].get(key, 0) + 1
+        return original(self, query, params, **kwargs)
+
+    LoggingCursor.execute = counting
+    client = Client(app)
+    response = client.post(f'/{db.name}/session/login',
+        json={'params': [login, {'password': password}, 'ru']})
+    cookie = response.headers['Set-Cookie'].split(';')[0].split('=', 1)[1]
+    headers = {'Cookie': f'tryton_session={cookie}'}
+    api = f'/{db.name}/multipoint/api/v1'
+
+    def measure(name, calls, warmup=5):
+        for call in calls[:warmup]:
+            call()
+        calls = calls[warmup:]
+        counter['n'] = 0
+        counter['sql'] = {}
+        prof = cProfile.Profile()
+        t0 = time.perf_counter()
+        prof.enable()
+        for call in calls:
+            response = call()
+            assert response.status_code < 400, response.get_data()[:300]
+        prof.disable()
+        count = max(len(calls), 1)
+        elapsed = (time.perf_counter() - t0) / count
+        log("")
+        log("%s: %.1f ms per request under the profiler, %.1f SQL "
+            "statements per request", name, elapsed * 1000,
+            counter['n'] / count)
+        log("  most repeated statements (per request):")
+        top = sorted(counter['sql'].items(), key=lambda x: -x[1])[:6]
+        for sql, k in top:
+            log("    %5.1f x  %s", k / count, sql[:140])
+        stats = prof.getstats()
+        by_code = {}
+        for entry in stats:
+            code = entry.code
+            if isinstance(code, str):
+                continue
+            if code.co_name == '<genexpr>' and not in_record_init(code):
+                continue
+            key = (code.co_filename, code.co_name)
+            calls_, total = by_code.get(key, (0, 0.0))
+            by_code[key] = (calls_ + entry.callcount, total + entry.totaltime)
+        log("  where the time goes (ms per request, cumulative):")
+        for path, func, label in BREAKDOWN:
+            hits = [(c, t) for (f, fn), (c, t) in by_code.items()
+                if f.endswith(path) and fn == func]
+            if not hits:
+                continue
+            calls_ = sum(c for c, _ in hits)
+            total = sum(t for _, t in hits)
+            if total * 1000 / count < 0.05:
+                continue
+            log("    %-34s %7.1f ms  (%d calls per request)", label,
+                total * 1000 / count, round(calls_ / count))
+
+    measure("lookup", [
+            (lambda code=code: client.get(f'{api}/lookup',
+                    query_string={'code': code}, headers=headers))
+            for code in barcodes[:n + 5]])
+
+    if bench_reception:
+        measure(f"GET /receptions/{bench_reception} (the closed "
+            f"{demo_data.BENCH_MANIFEST} reception, 1,000 scans)", [
+                (lambda: client.get(f'{api}/receptions/{bench_reception}',
+                        headers=headers))] * 8, warmup=2)
+
+    # a reception of the other parcels expected at the point
+    rows = db.query(
+        "SELECT pl.barcode FROM multipoint_parcel_place pl "
+        "JOIN multipoint_parcel p ON p.id = pl.parcel "
+        "WHERE p.point = %s AND p.state = 'expected' "
+        "AND pl.state = 'expected' AND COALESCE(p.manifest, '') <> %s "
+        "ORDER BY pl.id LIMIT %s",
+        (point_id, demo_data.BENCH_MANIFEST, n + 5))
+    response = client.post(f'{api}/receptions', json={'point': point_id},
+        headers=headers)
+    reception = response.get_json()['id']
+    measure(f"scan ({len(rows)} into a new reception)", [
+            (lambda code=code, i=i: client.post(
+                    f'{api}/receptions/{reception}/scans',
+                    json={'barcode': code, 'client_id': f'profile:{i}'},
+                    headers=headers))
+            for i, (code,) in enumerate(rows)])
+    parcels = db.query("SELECT COUNT(DISTINCT pl.parcel) FROM "
+        "multipoint_parcel_place pl WHERE pl.reception = %s",
+        (reception,))[0][0]
+    measure(f"close of that reception ({parcels} parcels)", [
+            (lambda: client.post(f'{api}/receptions/{reception}/close',
+                    headers=headers))], warmup=0)
+    LoggingCursor.execute = original
+
+
+# -------------------------------------------------------------------- main
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Benchmark of the Multipoint operator API")
+    parser.add_argument('--db-url',
+        default=os.environ.get('MULTIPOINT_BENCH_DB') or DEFAULT_URL,
+        help="postgresql://user@host:port/database (default "
+        "$MULTIPOINT_BENCH_DB or %s)" % DEFAULT_URL)
+    parser.add_argument('--parcels', type=int, default=100000)
+    parser.add_argument('--clients', type=int, default=4,
+        help="concurrent lookup clients")
+    parser.add_argument('--lookups', type=int, default=2000)
+    parser.add_argument('--single', type=int, default=300,
+        help="lookups from a single client first, for the latency without "
+        "contention (0: skip)")
+    parser.add_argument('--reuse', action='store_true',
+        help="reuse the generated data (clone of <db>_template)")
+    parser.add_argument('--force', action='store_true',
+        help="drop an existing database whose name has no 'bench'")
+    parser.add_argument('--no-template', action='store_true',
+        help="do not keep the <db>_template copy for --reuse")
+    parser.add_argument('--operator', default='kuznetsova',
+        help="demo operator to log in as (default kuznetsova, MSK-01)")
+    parser.add_argument('--seed', type=int, default=2026)
+    parser.add_argument('--profile', action='store_true',
+        help="then profile lookups and scans in this process")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    db = Database(args.db_url)
+    rng = random.Random(args.seed)
+    folder = tempfile.mkdtemp(prefix='multipoint-bench-')
+    env = bench_env(folder)
+    port = free_port()
+    config = write_config(folder, db, port)
+    login, password, _, groups, codes, _ = operator_of(args.operator)
+    first_point = demo_data.POINTS[0]['code']
+    if first_point not in codes:
+        raise SystemExit(f"{args.operator} does not work at {first_point}")
+    log("Multipoint benchmark: database %s on %s, %d parcels, %d clients, "
+        "%d lookups", db.name, db.uri, args.parcels, args.clients,
+        args.lookups)
+    figures = prepare(args, db, config, env)
+    points = point_ids(db, codes)
+    barcodes, population = lookup_barcodes(db, points.values(),
+        args.lookups + 50, rng)
+    server = Server(config, db, port, env, folder)
+    load_start = loadavg()
+    try:
+        server.start()
+        idle = server.memory()
+        log("")
+        log("1. Lookups by barcode as %s (%s): %d requests from %d "
+            "clients, barcodes drawn from %d places", login,
+            ', '.join(codes), args.lookups, args.clients, population)
+        single = None
+        if args.single and args.clients > 1:
+            single = bench_lookups(server, login, password,
+                barcodes[:args.single + 50], 1)
+            log("   1 client, %d lookups: %s, %.0f/s", single['count'],
+                fmt_stats(single), single['rate'])
+        lookups = bench_lookups(server, login, password,
+            barcodes[50:] + barcodes[:50], args.clients)
+        log("   %d clients: %s", args.clients, fmt_stats(lookups))
+        log("   %.0f lookups/s over %.1f s, %d errors", lookups['rate'],
+            lookups['wall'], len(lookups['errors']))
+        for error in lookups['errors'][:5]:
+            log("   error: %s", error)
+        log("")
+        log("2. Acceptance of %s (%d places) at %s",
+            demo_data.BENCH_MANIFEST, demo_data.BENCH_PLACES, first_point)
+        acceptance = bench_acceptance(server, db, login, password,
+            points[first_point], rng)
+        log("   scans: %s", fmt_stats(acceptance))
+        log("   %d scans in %.1f s (%s), progress %d/%d", acceptance['count'],
+            acceptance['total'], ', '.join(f'{k} {v}' for k, v in sorted(
+                    acceptance['results'].items())),
+            *acceptance['progress'])
+        log("   close: %.2f s, reception %s, %d parcels accepted",
+            acceptance['close'], acceptance['closed_state'],
+            acceptance['accepted'])
+        memory = server.memory()
+    finally:
+        server.stop()
+
+    log("")
+    log("Summary (%s, %d parcels, trytond %s; load average %s at the start, "
+        "%s at the end, %d CPUs)", db.name, figures.get('parcels', 0),
+        trytond_version(), load_start, loadavg(), os.cpu_count())
+    rows = [
+        ("barcode lookup p95", f"{lookups['p95']:.1f} ms",
+            f"<= {TARGETS['lookup']:.0f} ms",
+            lookups['p95'] <= TARGETS['lookup']),
+        ("lookup p50 / p99", f"{lookups['p50']:.1f} / "
+            f"{lookups['p99']:.1f} ms", "", None),
+        ("lookups per second", f"{lookups['rate']:.0f} "
+            f"({args.clients} clients)", "", None),
+        ]
+    if single:
+        rows.append(("lookup p50 / p95, 1 client",
+                f"{single['p50']:.1f} / {single['p95']:.1f} ms", "", None))
+    rows += [
+        ("acceptance scan p95", f"{acceptance['p95']:.1f} ms",
+            f"<= {TARGETS['scan']:.0f} ms",
+            acceptance['p95'] <= TARGETS['scan']),
+        ("scan p50 / p99", f"{acceptance['p50']:.1f} / "
+            f"{acceptance['p99']:.1f} ms", "", None),
+        ("scan p50, first / last 250",
+            f"{acceptance['windows'][0]['p50']:.1f} / "
+            f"{acceptance['windows'][-1]['p50']:.1f} ms", "", None),
+        ("1,000 scans, total", f"{acceptance['total']:.1f} s", "", None),
+        ("close of the reception", f"{acceptance['close']:.2f} s", "",
+            None),
+        ("trytond peak RSS (VmHWM)", f"{memory.get('VmHWM', 0):.0f} MiB "
+            f"(idle {idle.get('VmRSS', 0):.0f})", "", None),
+        ]
+    if figures.get('generate_s'):
+        rows.insert(0, ("demo data generation",
+                f"{figures['generate_s']:.0f} s "
+                f"({args.parcels / figures['generate_s']:.0f} parcels/s "
+                "incl. start-up)", "", None))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for name, value, target, met in rows:
+        status = '' if met is None else ('met' if met else 'NOT MET')
+        log("  %s  %s  %s  %s", name.ljust(widths[0]),
+            value.ljust(widths[1]), target.ljust(widths[2]), status)
+    if args.profile:
+        profile(db, config, login, password, barcodes, points[first_point],
+            acceptance['reception'])
+    shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+def loadavg():
+    try:
+        with open('/proc/loadavg') as fp:
+            return ' '.join(fp.read().split()[:3])
+    except OSError:
+        return '?'
+
+
+def trytond_version():
+    try:
+        from importlib.metadata import version
+        return version('trytond')
+    except Exception:
+        return '?'
+
+
+if __name__ == '__main__':
+    sys.exit(main())
