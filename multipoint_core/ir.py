@@ -10,6 +10,7 @@ POINT_RULED_MODELS = {
     'multipoint.parcel.event',
     'multipoint.reception',
     'multipoint.reception.scan',
+    'multipoint.inventory',
     'multipoint.return.batch',
     'multipoint.customer.return',
     'multipoint.notification',
