@@ -350,7 +350,9 @@ class Parcel(
             if reception:
                 parcel.reception = reception
         cls.save(parcels)
-        cls.generate_codes(parcels)
+        # the recipient learns the parcel arrived, with its issue code
+        Notification = Pool().get('multipoint.notification')
+        Notification.enqueue(parcels, 'code', code=cls.generate_codes(parcels))
 
     @classmethod
     @Workflow.transition('stored')
