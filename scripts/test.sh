@@ -188,7 +188,11 @@ else
     else
         unset DB_CACHE MP_DB_CACHE_PREFIX
     fi
-    say "PostgreSQL $PG_URI, DB_CACHE=${DB_CACHE:+template databases ${PG_PREFIX}-*}${DB_CACHE:-none}"
+    if [ -n "${DB_CACHE:-}" ]; then
+        say "PostgreSQL $PG_URI, DB_CACHE=template databases ${PG_PREFIX}-*"
+    else
+        say "PostgreSQL $PG_URI, no DB_CACHE"
+    fi
 fi
 
 declare -a NAMES=() RESULTS=() TIMES=()
