@@ -9,9 +9,7 @@ import os
 import urllib.parse
 from http import HTTPStatus
 
-from sql import Literal
 from sql.aggregate import Count
-from sql.functions import CurrentTimestamp
 
 from trytond import config
 from trytond.i18n import gettext
@@ -55,9 +53,9 @@ class TrackingAttempt(ModelSQL):
     def blocked(cls, address):
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(Count(Literal('*')),
+        cursor.execute(*table.select(Count(table.id),
                 where=(table.network == cls.network_of(address))
-                & (table.create_date > CurrentTimestamp() - WINDOW)))
+                & (table.create_date > dt.datetime.utcnow() - WINDOW)))
         count, = cursor.fetchone()
         return count >= MAX_FAILURES
 
@@ -67,7 +65,7 @@ class TrackingAttempt(ModelSQL):
         cursor = Transaction().connection.cursor()
         # forget old attempts as new ones come
         cursor.execute(*table.delete(
-                where=table.create_date < CurrentTimestamp() - WINDOW))
+                where=table.create_date < dt.datetime.utcnow() - WINDOW))
         cls.create([{'network': cls.network_of(address)}])
 
 
