@@ -16,6 +16,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import BarcodeEmptyError, CellError, MultipointError
+from .numbering import NumberedMixin
 from .parcel import ON_SITE_STATES
 
 # Parcels the counted cells should hold; accepted parcels without a cell
@@ -53,9 +54,10 @@ class InventoryResolveError(InventoryError):
     api_code = 'inventory_resolve'
 
 
-class Inventory(Workflow, ModelSQL, ModelView):
+class Inventory(NumberedMixin, Workflow, ModelSQL, ModelView):
     "Inventory"
     __name__ = 'multipoint.inventory'
+    _number_sequence = 'sequence_inventory'
     _rec_name = 'number'
     _draft = {'readonly': Eval('state') != 'draft'}
 
@@ -167,17 +169,6 @@ class Inventory(Workflow, ModelSQL, ModelView):
     @staticmethod
     def default_state():
         return 'draft'
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        values = super().preprocess_values(mode, values)
-        if mode == 'create':
-            pool = Pool()
-            Sequence = pool.get('ir.sequence')
-            ModelData = pool.get('ir.model.data')
-            values['number'] = Sequence(ModelData.get_id(
-                    'multipoint_core', 'sequence_inventory')).get()
-        return values
 
     @classmethod
     def check_modification(cls, mode, inventories, values=None,

@@ -13,15 +13,17 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import (
     BarcodeEmptyError, ReceptionClosedError, ReceptionError)
+from .numbering import NumberedMixin
 from .pdf import Document
 
 # Scan results that put a place into the reception
 COUNTED = ['accepted', 'other_supplier']
 
 
-class Reception(Workflow, ModelSQL, ModelView):
+class Reception(NumberedMixin, Workflow, ModelSQL, ModelView):
     "Reception"
     __name__ = 'multipoint.reception'
+    _number_sequence = 'sequence_reception'
     _rec_name = 'number'
     _open = {'readonly': Eval('state') != 'open'}
 
@@ -103,11 +105,6 @@ class Reception(Workflow, ModelSQL, ModelView):
     def preprocess_values(cls, mode, values):
         values = super().preprocess_values(mode, values)
         if mode == 'create':
-            pool = Pool()
-            Sequence = pool.get('ir.sequence')
-            ModelData = pool.get('ir.model.data')
-            values['number'] = Sequence(ModelData.get_id(
-                    'multipoint_core', 'sequence_reception')).get()
             values['opened_at'] = dt.datetime.utcnow()
         return values
 

@@ -13,12 +13,14 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import ReturnError
+from .numbering import NumberedMixin
 from .pdf import Document
 
 
-class ReturnBatch(Workflow, ModelSQL, ModelView):
+class ReturnBatch(NumberedMixin, Workflow, ModelSQL, ModelView):
     "Return Batch"
     __name__ = 'multipoint.return.batch'
+    _number_sequence = 'sequence_return_batch'
     _rec_name = 'number'
     _draft = {'readonly': Eval('state') != 'draft'}
 
@@ -80,17 +82,6 @@ class ReturnBatch(Workflow, ModelSQL, ModelView):
     @staticmethod
     def default_state():
         return 'draft'
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        values = super().preprocess_values(mode, values)
-        if mode == 'create':
-            pool = Pool()
-            Sequence = pool.get('ir.sequence')
-            ModelData = pool.get('ir.model.data')
-            values['number'] = Sequence(ModelData.get_id(
-                    'multipoint_core', 'sequence_return_batch')).get()
-        return values
 
     def get_parcel_count(self, name):
         return len(self.parcels) + len(self.customer_returns)
