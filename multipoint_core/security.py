@@ -14,8 +14,8 @@
   authentications = password+multipoint_otp``) asks members of the owner
   group for a 6-digit code sent by SMS through the notification gateway;
   other users pass it without a code.
-- Retention: the daily cron ``multipoint.parcel|multipoint_purge_personal_data``
-  blanks the recipient of parcels closed for more than ``[multipoint]
+- Retention: the daily cron
+  ``multipoint.parcel|multipoint_purge_personal_data`` blanks the recipient of parcels closed for more than ``[multipoint]
   retention_days`` (180) days in one UPDATE.
 - The full phone of a recipient is readable (ir.model.field.access in
   security.xml) by owners only: operators see ``phone_last4``. Searching
@@ -586,7 +586,8 @@ class Cron(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         cls.method.selection.extend([
-                ('res.user|multipoint_block_idle', "Block Idle Staff Accounts"),
+                ('res.user|multipoint_block_idle',
+                    "Block Idle Staff Accounts"),
                 ('multipoint.parcel|multipoint_purge_personal_data',
                     "Blank Personal Data of Closed Parcels"),
                 ])

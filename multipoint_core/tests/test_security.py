@@ -1,5 +1,5 @@
-"Staff security: current point, idle accounts, owners' second factor, "
-"retention of personal data, the full phone hidden from operators"
+"""Staff security: current point, idle accounts, owners' second factor,
+retention of personal data, the full phone hidden from operators"""
 import datetime as dt
 import json
 import re
@@ -315,7 +315,7 @@ class SecurityTestCase(DBTestCase):
                 User.write([owner], {'multipoint_mobile': '+7 916 000-11-22'})
                 owners.append(owner)
             boss, boss2, boss3 = owners
-            nomobile = create_user('nomobile', ['owner'], [], company)
+            create_user('nomobile', ['owner'], [], company)
             operator = create_user('op', ['operator'], [msk], company)
 
             with configured(
