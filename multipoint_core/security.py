@@ -15,8 +15,9 @@
   group for a 6-digit code sent by SMS through the notification gateway;
   other users pass it without a code.
 - Retention: the daily cron
-  ``multipoint.parcel|multipoint_purge_personal_data`` blanks the recipient of parcels closed for more than ``[multipoint]
-  retention_days`` (180) days in one UPDATE.
+  ``multipoint.parcel|multipoint_purge_personal_data`` blanks the
+  recipient of parcels closed for more than ``[multipoint] retention_days``
+  (180) days in one UPDATE.
 - The full phone of a recipient is readable (ir.model.field.access in
   security.xml) by owners only: operators see ``phone_last4``. Searching
   parcels by an exact phone (``=``/``in``) stays allowed, so that the issue
