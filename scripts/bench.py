@@ -24,7 +24,10 @@ Steps:
    when its ``BENCH-1000`` manifest is still unreceived; otherwise it is
    generated as above.
 2. A real ``trytond`` server on a free local port (subprocess, its own
-   temporary configuration, log in the temporary folder).
+   temporary configuration, log in the temporary folder); ``--servers N``
+   starts N of them and spreads the lookup clients over them, as a
+   multi-process deployment would (the plain ``trytond`` command is one
+   process with threads, so one core for Python).
 3. Login as an operator of the first point with ``POST
    /<db>/session/login`` ``{"params": [login, {"password": pw}, "ru"]}``.
    The session cookie is set ``Secure``, so it is sent back by hand in a
@@ -180,8 +183,8 @@ class Database:
         return self.query("SELECT COUNT(*) FROM multipoint_parcel")[0][0]
 
 
-def write_config(folder, db, port):
-    path = os.path.join(folder, 'trytond.conf')
+def write_config(folder, db, port, index=0):
+    path = os.path.join(folder, f'trytond-{index}.conf')
     with open(path, 'w') as fp:
         fp.write(f"""[database]
 uri = {db.uri}
@@ -276,10 +279,10 @@ def free_port():
 
 class Server:
 
-    def __init__(self, config, db, port, env, folder):
+    def __init__(self, config, db, port, env, folder, index=0):
         self.base = f'http://127.0.0.1:{port}'
         self.db = db
-        self.logfile = os.path.join(folder, 'trytond.log')
+        self.logfile = os.path.join(folder, f'trytond-{index}.log')
         self.process = None
         self.config = config
         self.env = env
@@ -375,17 +378,19 @@ def lookup_barcodes(db, points, count, rng):
     return [rng.choice(barcodes) for _ in range(count)], len(barcodes)
 
 
-def bench_lookups(server, login, password, barcodes, clients):
-    sessions = [server.login(login, password) for _ in range(clients)]
+def bench_lookups(servers, login, password, barcodes, clients):
+    "clients threads, spread over the servers"
+    servers = [servers[i % len(servers)] for i in range(clients)]
+    sessions = [s.login(login, password) for s in servers]
     # warm-up: caches of the pool, the session check, the connections
     for i, code in enumerate(barcodes[:50]):
-        sessions[i % clients].get(server.api('lookup'),
+        sessions[i % clients].get(servers[i % clients].api('lookup'),
             params={'code': code}, timeout=30)
     latencies, errors = [], []
     lock = threading.Lock()
     shares = [barcodes[i::clients] for i in range(clients)]
 
-    def worker(session, codes):
+    def worker(session, server, codes):
         local, bad = [], []
         for code in codes:
             t0 = time.perf_counter()
@@ -401,8 +406,8 @@ def bench_lookups(server, login, password, barcodes, clients):
             latencies.extend(local)
             errors.extend(bad)
 
-    threads = [threading.Thread(target=worker, args=(s, codes))
-        for s, codes in zip(sessions, shares)]
+    threads = [threading.Thread(target=worker, args=(s, server, codes))
+        for s, server, codes in zip(sessions, servers, shares)]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -640,6 +645,10 @@ def parse_args(argv=None):
     parser.add_argument('--parcels', type=int, default=100000)
     parser.add_argument('--clients', type=int, default=4,
         help="concurrent lookup clients")
+    parser.add_argument('--servers', type=int, default=1,
+        help="trytond processes; the lookup clients are spread over them "
+        "as a multi-process deployment (uwsgi, gunicorn) would do "
+        "(default 1: the plain trytond command)")
     parser.add_argument('--lookups', type=int, default=2000)
     parser.add_argument('--single', type=int, default=300,
         help="lookups from a single client first, for the latency without "
@@ -664,8 +673,10 @@ def main(argv=None):
     rng = random.Random(args.seed)
     folder = tempfile.mkdtemp(prefix='multipoint-bench-')
     env = bench_env(folder)
-    port = free_port()
-    config = write_config(folder, db, port)
+    ports = [free_port() for _ in range(max(args.servers, 1))]
+    configs = [write_config(folder, db, port, i)
+        for i, port in enumerate(ports)]
+    config = configs[0]
     login, password, _, groups, codes, _ = operator_of(args.operator)
     first_point = demo_data.POINTS[0]['code']
     if first_point not in codes:
@@ -677,22 +688,26 @@ def main(argv=None):
     points = point_ids(db, codes)
     barcodes, population = lookup_barcodes(db, points.values(),
         args.lookups + 50, rng)
-    server = Server(config, db, port, env, folder)
+    servers = [Server(c, db, port, env, folder, i)
+        for i, (c, port) in enumerate(zip(configs, ports))]
+    server = servers[0]
     load_start = loadavg()
     try:
-        server.start()
+        for s in servers:
+            s.start()
         idle = server.memory()
         log("")
         log("1. Lookups by barcode as %s (%s): %d requests from %d "
-            "clients, barcodes drawn from %d places", login,
-            ', '.join(codes), args.lookups, args.clients, population)
+            "clients on %d trytond process(es), barcodes drawn from %d "
+            "places", login, ', '.join(codes), args.lookups, args.clients,
+            len(servers), population)
         single = None
         if args.single and args.clients > 1:
-            single = bench_lookups(server, login, password,
+            single = bench_lookups(servers, login, password,
                 barcodes[:args.single + 50], 1)
             log("   1 client, %d lookups: %s, %.0f/s", single['count'],
                 fmt_stats(single), single['rate'])
-        lookups = bench_lookups(server, login, password,
+        lookups = bench_lookups(servers, login, password,
             barcodes[50:] + barcodes[:50], args.clients)
         log("   %d clients: %s", args.clients, fmt_stats(lookups))
         log("   %.0f lookups/s over %.1f s, %d errors", lookups['rate'],
@@ -712,9 +727,11 @@ def main(argv=None):
         log("   close: %.2f s, reception %s, %d parcels accepted",
             acceptance['close'], acceptance['closed_state'],
             acceptance['accepted'])
-        memory = server.memory()
+        memory = max((s.memory() for s in servers),
+            key=lambda m: m.get('VmHWM', 0))
     finally:
-        server.stop()
+        for s in servers:
+            s.stop()
 
     log("")
     log("Summary (%s, %d parcels, trytond %s; load average %s at the start, "
@@ -727,7 +744,8 @@ def main(argv=None):
         ("lookup p50 / p99", f"{lookups['p50']:.1f} / "
             f"{lookups['p99']:.1f} ms", "", None),
         ("lookups per second", f"{lookups['rate']:.0f} "
-            f"({args.clients} clients)", "", None),
+            f"({args.clients} clients, {len(servers)} process(es))", "",
+            None),
         ]
     if single:
         rows.append(("lookup p50 / p95, 1 client",
@@ -745,6 +763,7 @@ def main(argv=None):
         ("close of the reception", f"{acceptance['close']:.2f} s", "",
             None),
         ("trytond peak RSS (VmHWM)", f"{memory.get('VmHWM', 0):.0f} MiB "
+            f"per process "
             f"(idle {idle.get('VmRSS', 0):.0f})", "", None),
         ]
     if figures.get('generate_s'):

@@ -1727,8 +1727,12 @@ class BulkMode:
         Parcel = pool.get('multipoint.parcel')
         Place = pool.get('multipoint.parcel.place')
         Line = pool.get('multipoint.parcel.line')
-        sample = sorted(self.rng.sample(
-                range(first_id, first_id + n), min(n, 200)))
+        table = Parcel.__table__()
+        cursor = self.gen.transaction.connection.cursor()
+        cursor.execute(*table.select(table.id,
+                where=table.id >= first_id, order_by=[table.id]))
+        ids = [i for i, in cursor]
+        sample = sorted(self.rng.sample(ids, min(len(ids), 200)))
         parcels = Parcel.browse(sample)
         Parcel._validate(parcels)
         Place._validate(Place.browse(
