@@ -1310,6 +1310,44 @@ class WorkflowMode:
                 }[state]
             method(parcels)
 
+    def backdate_notifications(self, ids):
+        """Acceptance queued an SMS with the issue code for each parcel
+        (the outbox): those of past days went out then, through the
+        model's own bookkeeping (the code is masked once sent); today's
+        stay pending for the demo of the outbox"""
+        pool = self.pool
+        try:
+            Notification = pool.get('multipoint.notification')
+        except KeyError:
+            return
+        notifications = Notification.search([('parcel', 'in', ids)],
+            order=[('id', 'ASC')])
+        if not notifications:
+            return
+        second = dt.timedelta(seconds=1)
+        today = self.gen.now - dt.timedelta(hours=6)
+        sent, moments = [], []
+        for notification in notifications:
+            plan = self.history[notification.parcel.id]
+            moment = (plan.get('arrival') or plan['created']) + 20 * second
+            moments.append((moment, notification.id))
+            if moment < today and hasattr(notification, '_sent'):
+                notification._sent(f'demo-{notification.id}',
+                    moment + 40 * second)
+                sent.append(notification)
+        Notification.save(sent)
+        table = Notification.__table__()
+        cursor = self.gen.transaction.connection.cursor()
+        columns = [table.create_date]
+        if 'next_attempt_at' in Notification._fields:
+            columns.append(table.next_attempt_at)
+            sent_ids = {n.id for n in sent}
+            rows = [(m, None if n in sent_ids else m, n) for m, n in moments]
+        else:
+            rows = moments
+        execute_many(cursor, table.update(columns, [None] * len(columns),
+                where=table.id == 0), rows)
+
     def backdate(self, parcels):
         """Move the journal, receptions and parcels onto the planned
         history (the model writes 'now'); root owns the journal"""
@@ -1392,6 +1430,11 @@ class WorkflowMode:
                     [parcel_t.issued_at, parcel_t.issued_by,
                         parcel_t.verification],
                     [None, None, None], where=parcel_t.id == 0), updates)
+
+        # the records read so far hold the dates of 'now'
+        for cache in self.gen.transaction.cache.values():
+            cache.clear()
+        self.backdate_notifications(ids)
 
         updates, scan_updates = [], []
         for reception_id, (opened, closed, _) in self.receptions.items():
