@@ -21,8 +21,9 @@ Steps:
    --bench-manifest`` (the bulk mode above 5,000 parcels). A copy is kept as
    the template database ``<name>_template``. With ``--reuse`` the
    database is cloned from that template (a few seconds), or used as it is
-   when its ``BENCH-1000`` manifest is still unreceived; otherwise it is
-   generated as above.
+   when its ``BENCH-1000`` manifest is still unreceived, and then updated
+   with ``trytond-admin -u`` to the module code of the checkout (unless
+   ``--no-update``); otherwise it is generated as above.
 2. A real ``trytond`` server on a free local port (subprocess, its own
    temporary configuration, log in the temporary folder); ``--servers N``
    starts N of them and spreads the lookup clients over them, as a
@@ -219,6 +220,17 @@ def run(cmd, env, what):
     return time.time() - started
 
 
+def update_modules(args, db, config, env):
+    "Bring a reused database to the module code of the checkout"
+    if args.no_update:
+        return
+    seconds = run([venv_bin('trytond-admin'), '-c', config, '-d', db.name,
+            '-u', *MODULES, '--activate-dependencies'], env,
+        "trytond-admin -u (the data may predate the code: regenerate "
+        "without --reuse)")
+    log("  modules updated in %.0f s (--no-update skips it)", seconds)
+
+
 def prepare(args, db, config, env):
     "Create, reuse or clone the benchmark database; returns figures"
     figures = {}
@@ -232,11 +244,13 @@ def prepare(args, db, config, env):
         figures['parcels'] = db.parcel_count()
         log("  %d parcels, cloned in %.1f s", figures['parcels'],
             figures['clone_s'])
+        update_modules(args, db, config, env)
         return figures
     if args.reuse and db.exists(db.name) and db.bench_manifest_ready():
         figures['parcels'] = db.parcel_count()
         log("Reusing %s as it is (%d parcels, %s unreceived)", db.name,
             figures['parcels'], demo_data.BENCH_MANIFEST)
+        update_modules(args, db, config, env)
         return figures
     if db.exists(db.name):
         if 'bench' not in db.name and not args.force:
@@ -655,6 +669,8 @@ def parse_args(argv=None):
         "contention (0: skip)")
     parser.add_argument('--reuse', action='store_true',
         help="reuse the generated data (clone of <db>_template)")
+    parser.add_argument('--no-update', action='store_true',
+        help="with --reuse, do not run trytond-admin -u on the database")
     parser.add_argument('--force', action='store_true',
         help="drop an existing database whose name has no 'bench'")
     parser.add_argument('--no-template', action='store_true',
