@@ -9,6 +9,8 @@ import hashlib
 import hmac
 import secrets
 
+from sql import Null
+
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool
@@ -47,11 +49,14 @@ class ParcelIssueMixin:
         pool = Pool()
         Configuration = pool.get('multipoint.configuration')
         length = Configuration.get_config().code_length
-        taken = {p.issue_code_hash for p in cls.search([
-                    ('point', 'in', list({p.point.id for p in parcels})),
-                    ('state', 'in', ['expected', 'accepted', 'stored']),
-                    ('issue_code_hash', '!=', None),
-                    ])}
+        # the hashes only, in one query: no record per parcel of the point
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(table.issue_code_hash,
+                where=table.point.in_(list({p.point.id for p in parcels}))
+                & table.state.in_(['expected', 'accepted', 'stored'])
+                & (table.issue_code_hash != Null)))
+        taken = {h for h, in cursor}
         codes = {}
         for parcel in parcels:
             while True:

@@ -279,7 +279,9 @@ class Parcel(
             values['recipient_key'] = normalize_name(values['recipient_name'])
         if values.get('prepaid'):
             values['cod_amount'] = Decimal('0.00')
-        if mode == 'create' and not values.get('places'):
+        if mode == 'create' and not any(
+                rows for action, rows in values.get('places') or []
+                if action == 'create'):
             # a parcel without box barcodes is labelled with its order number
             values['places'] = [('create', [{
                             'barcode': values.get('order_number'),

@@ -18,6 +18,7 @@ from trytond import backend
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model.exceptions import AccessError
+from trytond.pool import Pool
 from trytond.protocols.wrappers import Response, with_pool, with_transaction
 from trytond.transaction import (
     Transaction, TransactionError, check_access)
@@ -51,8 +52,7 @@ def operator_api(func):
     def run(request, pool, *args, **kwargs):
         transaction = Transaction()
         User = pool.get('res.user')
-        context = User.get_preferences(context_only=True)
-        context.setdefault('language', 'ru')
+        context = User.multipoint_context()
         if not context.get('language'):
             context['language'] = 'ru'
         try:
@@ -139,6 +139,11 @@ def cell_json(cell):
 
 
 def reception_json(reception, scans=20):
+    # only the last scans: reading reception.scans would load every scan of
+    # the reception after each scan
+    Scan = Pool().get('multipoint.reception.scan')
+    last = Scan.search([('reception', '=', reception.id)],
+        order=[('id', 'DESC')], limit=scans) if scans else []
     return {
         'id': reception.id,
         'number': reception.number,
@@ -153,7 +158,7 @@ def reception_json(reception, scans=20):
         'surplus': reception.surplus_count,
         'damaged': reception.damaged_count,
         'progress': reception.progress,
-        'last_scans': [scan_json(s) for s in reception.scans[:scans]],
+        'last_scans': [scan_json(s) for s in last],
         }
 
 
