@@ -14,6 +14,7 @@ POINT_RULED_MODELS = {
     'multipoint.return.batch',
     'multipoint.customer.return',
     'multipoint.notification',
+    'multipoint.receipt',
     'stock.location',
     }
 
