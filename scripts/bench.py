@@ -42,7 +42,10 @@ Steps:
    "client_id"}`` for each of the 1,000 places in a random order, one after
    the other as a scanner does: per-scan p50/p95/p99 and total; then ``POST
    /receptions/<id>/close``, timed.
-6. Peak RSS of the server (VmHWM of /proc/<pid>/status) and a summary with
+6. Serving recipients (scripts/bench_service.py): searches by the last 4
+   phone digits, issue of prepaid parcels (search by order number, then the
+   issue with a code), an inventory scanning up to 2,000 places cell by cell.
+7. Peak RSS of the server (VmHWM of /proc/<pid>/status) and a summary with
    the targets: lookup p95 <= 30 ms, scan p95 <= 50 ms.
 
 ``--profile`` then runs a few lookups and scans inside this process through
@@ -72,6 +75,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import demo_data  # noqa: E402 (logins, points and manifest of the data)
+import bench_service  # noqa: E402 (serving recipients, inventory)
 
 MODULES = ['multipoint_core', 'multipoint_pos', 'multipoint_suppliers',
     'multipoint_tickets']
@@ -664,6 +668,12 @@ def parse_args(argv=None):
         "as a multi-process deployment (uwsgi, gunicorn) would do "
         "(default 1: the plain trytond command)")
     parser.add_argument('--lookups', type=int, default=2000)
+    parser.add_argument('--searches', type=int, default=300,
+        help="searches by the last 4 phone digits")
+    parser.add_argument('--issues', type=int, default=100,
+        help="prepaid parcels issued through the API")
+    parser.add_argument('--inventory-places', type=int, default=2000,
+        help="places scanned by the inventory")
     parser.add_argument('--single', type=int, default=300,
         help="lookups from a single client first, for the latency without "
         "contention (0: skip)")
@@ -743,6 +753,28 @@ def main(argv=None):
         log("   close: %.2f s, reception %s, %d parcels accepted",
             acceptance['close'], acceptance['closed_state'],
             acceptance['accepted'])
+        log("")
+        log("3. Search by the last 4 phone digits at %s: %d searches",
+            first_point, args.searches)
+        search = bench_service.bench_phone_search(server, db, login,
+            password, points[first_point], args.searches, rng)
+        log("   %s; %d distinct digits, %.1f parcels per answer",
+            fmt_stats(search), search['candidates'], search['found'])
+        log("")
+        log("4. Issue of %d prepaid parcels (search by order number, then "
+            "issue with the code)", args.issues)
+        issue = bench_service.bench_issue(server, db, login, password,
+            points[first_point], args.issues, rng)
+        log("   search: %s", fmt_stats(issue['search']))
+        log("   issue:  %s", fmt_stats(issue['issue']))
+        log("")
+        log("5. Inventory of %s: up to %d places, cell by cell",
+            first_point, args.inventory_places)
+        inventory = bench_service.bench_inventory(server, db, login,
+            password, points[first_point], args.inventory_places)
+        log("   %d scans (%d places): %s; complete %.2f s",
+            inventory['count'], inventory['places'], fmt_stats(inventory),
+            inventory['complete'])
         memory = max((s.memory() for s in servers),
             key=lambda m: m.get('VmHWM', 0))
     finally:
@@ -778,6 +810,14 @@ def main(argv=None):
         ("1,000 scans, total", f"{acceptance['total']:.1f} s", "", None),
         ("close of the reception", f"{acceptance['close']:.2f} s", "",
             None),
+        ("search by phone digits p50 / p95",
+            f"{search['p50']:.1f} / {search['p95']:.1f} ms", "", None),
+        ("issue of a prepaid parcel p50 / p95",
+            f"{issue['issue']['p50']:.1f} / {issue['issue']['p95']:.1f} ms",
+            "", None),
+        ("inventory scan p50 / p95",
+            f"{inventory['p50']:.1f} / {inventory['p95']:.1f} ms "
+            f"({inventory['count']} scans)", "", None),
         ("trytond peak RSS (VmHWM)", f"{memory.get('VmHWM', 0):.0f} MiB "
             f"per process "
             f"(idle {idle.get('VmRSS', 0):.0f})", "", None),
