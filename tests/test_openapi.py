@@ -5,6 +5,7 @@ import re
 import yaml
 
 import trytond.modules.multipoint_core.routes  # noqa: F401 registers routes
+import trytond.modules.multipoint_pos.routes  # noqa: F401
 from trytond.wsgi import app
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent

@@ -1,0 +1,233 @@
+"""Operator JSON API, workplace part: shifts and payment at issue.
+
+Same conventions as multipoint_core.routes (session authentication, access
+rules, JSON errors in the user's language). Amounts are decimals: send them
+as JSON strings or numbers (numbers are read as decimals, never floats);
+they are answered as strings with 2 decimals.
+"""
+import json
+from decimal import Decimal
+from http import HTTPStatus
+
+from trytond.i18n import gettext
+from trytond.modules.multipoint_core.exceptions import (
+    NotFoundError, RequestError)
+from trytond.modules.multipoint_core.routes import (
+    PREFIX, current_point, error_response, json_response, operator_api,
+    parcel_json)
+from trytond.wsgi import app
+
+
+def money(data):
+    "Decimals (amounts) as strings with 2 decimals, recursively"
+    if isinstance(data, Decimal):
+        return f'{data:.2f}'
+    if isinstance(data, dict):
+        return {k: money(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [money(v) for v in data]
+    return data
+
+
+def respond(data, status=HTTPStatus.OK):
+    return json_response(money(data), status)
+
+
+def decimal_json(request):
+    "The JSON body with its numbers as Decimal"
+    try:
+        data = json.loads(request.data or b'{}', parse_float=Decimal)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise RequestError(gettext('multipoint_core.msg_api_bad_json'))
+    return data
+
+
+def shift_json(shift):
+    point = shift.pickup_point
+    return {
+        'id': shift.id,
+        'number': shift.number,
+        'name': shift.rec_name,
+        'state': shift.state,
+        'point': point.id if point else None,
+        'opened_at': shift.opened_at,
+        'opened_by': shift.opened_by.rec_name if shift.opened_by else None,
+        'start_amount': shift.start_amount,
+        'float_amount': shift.float_amount,
+        'cash_expected': shift.expected_amount,
+        }
+
+
+def sale_json(sale):
+    return {
+        'id': sale.id,
+        'number': sale.number,
+        'state': sale.state,
+        'kind': sale.multipoint_kind,
+        'supplier': ({'id': sale.supplier.id, 'name': sale.supplier.rec_name}
+            if sale.supplier else None),
+        'total': sale.total,
+        'lines': [{
+                'description': l.description or l.product.rec_name,
+                'kind': l.agent_kind,
+                'parcel': l.parcel.id if l.parcel else None,
+                'quantity': l.quantity,
+                'unit_price': l.unit_price,
+                'amount': l.amount,
+                } for l in sale.lines],
+        'payments': [{
+                'method': p.method.multipoint_kind,
+                'amount': p.amount,
+                'tendered': p.tendered,
+                'change': p.change,
+                } for p in sale.payments],
+        }
+
+
+def get_shift(pool, shift_id):
+    Session = pool.get('sale.point.cash.session')
+    shifts = Session.search([('id', '=', shift_id)])
+    if not shifts:
+        raise NotFoundError(gettext(
+                'multipoint_pos.msg_api_shift_unknown', shift=shift_id))
+    return shifts[0]
+
+
+@app.route(PREFIX + '/shifts/open', methods={'POST'})
+@operator_api
+def shift_open(request, pool):
+    Session = pool.get('sale.point.cash.session')
+    data = decimal_json(request)
+    point = current_point(pool, data)
+    if data.get('float') is None:
+        raise RequestError(gettext('multipoint_core.msg_api_bad_json'))
+    shift = Session.open_shift(point, data['float'])
+    return respond(shift_json(Session(shift.id)), HTTPStatus.CREATED)
+
+
+@app.route(PREFIX + '/shifts/current', methods={'GET'})
+@operator_api
+def shift_current(request, pool):
+    Session = pool.get('sale.point.cash.session')
+    point = current_point(pool, {'point': request.args.get('point', type=int)})
+    shift = Session.current_shift(point)
+    return respond({'shift': shift_json(shift) if shift else None})
+
+
+@app.route(PREFIX + '/shifts/<int:shift_id>/x_report', methods={'GET'})
+@operator_api
+def shift_x_report(request, pool, shift_id):
+    shift = get_shift(pool, shift_id)
+    report = shift.x_report()
+    report['suppliers'] = shift.supplier_summary()
+    return respond(report)
+
+
+@app.route(PREFIX + '/shifts/<int:shift_id>/close', methods={'POST'})
+@operator_api
+def shift_close(request, pool, shift_id):
+    shift = get_shift(pool, shift_id)
+    data = decimal_json(request)
+    counts = data.get('counts')
+    if not isinstance(counts, list) or not all(
+            isinstance(c, dict) for c in counts):
+        raise RequestError(gettext('multipoint_pos.msg_api_counts_needed'))
+    return respond(shift.close_shift(counts, data.get('reason')))
+
+
+def _issue_items(pool, data, point):
+    """The parcels of an issue request: (parcels, verifications, codes,
+    refused, refused_whole)"""
+    Parcel = pool.get('multipoint.parcel')
+    wanted = data.get('parcels') or []
+    if not isinstance(wanted, list) or not all(
+            isinstance(w, dict) and isinstance(w.get('id'), int)
+            for w in wanted):
+        raise RequestError(gettext('multipoint_core.msg_api_bad_json'))
+    parcels = Parcel.search([('id', 'in', [w['id'] for w in wanted])])
+    by_id = {p.id: p for p in parcels}
+    if not wanted or len(by_id) != len({w['id'] for w in wanted}):
+        raise NotFoundError(gettext('multipoint_core.msg_issue_nothing'))
+    verifications, codes, refused, refused_whole = {}, {}, {}, {}
+    to_issue = []
+    for item in wanted:
+        parcel = by_id[item['id']]
+        if item.get('refuse'):
+            refused_whole[parcel] = str(item['refuse'])
+            continue
+        to_issue.append(parcel)
+        for method in ['code', 'id_check', 'proxy']:
+            if item.get(method):
+                verifications[parcel] = (method, str(item[method]))
+                break
+        if item.get('code'):
+            codes[parcel] = str(item['code'])
+        lines = {l.id: l for l in parcel.lines}
+        for refusal in item.get('refused') or []:
+            line = lines.get(refusal.get('line')) if isinstance(
+                refusal, dict) else None
+            if not line:
+                raise RequestError(gettext(
+                        'multipoint_core.msg_api_bad_json'))
+            try:
+                refused[line] = int(refusal.get('quantity') or 0)
+            except (TypeError, ValueError):
+                raise RequestError(gettext(
+                        'multipoint_core.msg_api_bad_json'))
+    return to_issue, verifications, codes, refused, refused_whole
+
+
+@app.route(PREFIX + '/issue/quote', methods={'POST'})
+@operator_api
+def issue_quote(request, pool):
+    "The amount due with the refused items out, for the screen"
+    Parcel = pool.get('multipoint.parcel')
+    data = decimal_json(request)
+    point = current_point(pool, data)
+    to_issue, _, _, refused, refused_whole = _issue_items(pool, data, point)
+    dues = Parcel.amounts_due(to_issue + list(refused_whole), refused,
+        refused_whole=list(refused_whole))
+    return respond({
+            'parcels': [{
+                    'id': parcel.id,
+                    'goods': due.goods,
+                    'delivery_fee': due.delivery_fee,
+                    'refused_value': due.refused_value,
+                    'refuse': due.full_refusal,
+                    'total': due.total,
+                    } for parcel, due in dues.items()],
+            'total': sum((d.total for d in dues.values()), Decimal('0.00')),
+            })
+
+
+@app.route(PREFIX + '/issue/pay', methods={'POST'})
+@operator_api
+def issue_pay(request, pool):
+    """Take the payment and issue: one agent sale per supplier in the open
+    shift; refused with nothing written when the payments don't add up to
+    the recomputed amount due"""
+    Parcel = pool.get('multipoint.parcel')
+    data = decimal_json(request)
+    point = current_point(pool, data)
+    to_issue, verifications, codes, refused, refused_whole = _issue_items(
+        pool, data, point)
+    payments = data.get('payments') or []
+    if not isinstance(payments, list):
+        raise RequestError(gettext('multipoint_core.msg_api_bad_json'))
+    failures = Parcel.check_codes(codes)
+    if failures:
+        # the wrong attempts are kept: they count towards the lock
+        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, 'code_wrong',
+            ' '.join(failures.values()))
+    result = Parcel.issue_with_payment(to_issue, point, verifications,
+        payments, refused=refused, signature=bool(data.get('signature')),
+        refused_whole=refused_whole)
+    return respond({
+            'issued': [parcel_json(p) for p in result['issued']],
+            'refused': [parcel_json(p) for p in result['refused']],
+            'sales': [sale_json(s) for s in result['sales']],
+            'total': result['total'],
+            'change': result['change'],
+            })
