@@ -19,7 +19,15 @@ class PosAPITestCase(RouteTestCase):
     language = 'ru'
 
     @classmethod
-    def setUpDatabase(cls):
+    def setUpClass(cls):
+        super().setUpClass()
+        # in transactions of their own: the fiscal year and the reception
+        # lock tables, which PostgreSQL takes at the start of a transaction
+        committed(cls.create_data, user=1)
+        cls.codes = committed(cls.accept_parcels)
+
+    @classmethod
+    def create_data(cls):
         company = create_company()
         with set_company(company):
             accounts = setup_accounting(company)
@@ -45,11 +53,6 @@ class PosAPITestCase(RouteTestCase):
             create_user('op_kzn', ['operator'], [kzn], company)
         cls.ids = {p.order_number: p.id for p in parcels}
         cls.msk, cls.kzn, cls.company = msk.id, kzn.id, company.id
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.codes = committed(cls.accept_parcels)
 
     @classmethod
     def accept_parcels(cls):
