@@ -313,11 +313,14 @@ def placement_suggestion(request, pool):
 
 
 def current_point(pool, data):
-    "The point the operator works at now: given, or their only one"
+    """The point the operator works at now: given in the request, else the
+    one chosen in their preferences, else their only one"""
     Point = pool.get('multipoint.point')
     domain = [('state', '=', 'active')]
-    if data.get('point'):
-        domain.append(('id', '=', data['point']))
+    wanted = data.get('point') or Transaction().context.get(
+        'multipoint_point')
+    if wanted:
+        domain.append(('id', '=', wanted))
     points = Point.search(domain, limit=2)
     if len(points) != 1:
         raise RequestError(gettext('multipoint_core.msg_api_point_needed'))

@@ -35,6 +35,7 @@ class OperatorAPITestCase(RouteTestCase):
                     size_class='m', manifest='M-FULL')
             create_user('op_msk', ['operator'], [msk], company)
             create_user('op_kzn', ['operator'], [kzn], company)
+            create_user('op_both', ['operator'], [msk, kzn], company)
         cls.msk, cls.kzn = msk.id, kzn.id
 
     def login(self, login='op_msk'):
@@ -81,6 +82,25 @@ class OperatorAPITestCase(RouteTestCase):
         self.assertIn('NOPE', message)
         self.assertError(
             client.get(self.api('lookup?code=')), 422, 'barcode_empty')
+
+    def test_preferred_point_is_the_default(self):
+        "An operator of two points works at the one of their preferences"
+        def prefer(point):
+            def write():
+                User = Pool().get('res.user')
+                user, = User.search([('login', '=', 'op_both')])
+                User.write([user], {'multipoint_point': point})
+            committed(write)
+
+        client = self.login('op_both')
+        search = self.api('issue/search')
+        self.assertError(client.post(search, json={'query': 'B-1001'}),
+            422, 'bad_request')
+        prefer(self.kzn)
+        client = self.login('op_both')
+        response = client.post(search, json={'query': 'B-2001'})
+        self.assertEqual(response.status_code, 200, response.data)
+        self.assertEqual(len(response.json['matched']), 1)
 
     def test_other_points_are_invisible(self):
         client = self.login()
