@@ -1,0 +1,68 @@
+"""The operator screen: a single-page web app served by trytond.
+
+GET /<database>/multipoint/operator/         the page
+GET /<database>/multipoint/operator/<file>   its assets (a fixed list)
+GET /<database>/multipoint/operator/points   the user's active points (JSON)
+
+The page talks only to the operator JSON API (/multipoint/api/v1, see
+openapi.yaml); these routes stay out of that prefix on purpose.
+"""
+import os
+from http import HTTPStatus
+
+from trytond.modules.multipoint_core.routes import (
+    error_response, json_response, operator_api)
+from trytond.protocols.wrappers import Response
+from trytond.transaction import Transaction
+from trytond.wsgi import app
+
+STATIC = os.path.join(os.path.dirname(__file__), 'static', 'operator')
+PREFIX = '/<database_name>/multipoint/operator'
+ASSETS = {
+    'index.html': 'text/html; charset=utf-8',
+    'operator.js': 'text/javascript; charset=utf-8',
+    'operator.css': 'text/css; charset=utf-8',
+    }
+
+
+def asset_response(name):
+    content_type = ASSETS.get(name)
+    if content_type is None:
+        return error_response(HTTPStatus.NOT_FOUND, 'not_found',
+            "Файл не найден")
+    with open(os.path.join(STATIC, name), 'rb') as fp:
+        response = Response(fp.read(), content_type=content_type)
+    response.headers['Cache-Control'] = 'no-cache'
+    response.headers['X-Content-Type-Options'] = 'nosniff'
+    return response
+
+
+@app.route(PREFIX + '/', methods={'GET'})
+def operator_page(request, database_name):
+    return asset_response('index.html')
+
+
+@app.route(PREFIX + '/points', methods={'GET'})
+@operator_api
+def operator_points(request, pool):
+    "The active points of the session's user"
+    Point = pool.get('multipoint.point')
+    User = pool.get('res.user')
+    user = User(Transaction().user)
+    points = Point.search([
+            ('state', '=', 'active'),
+            ('id', 'in', [p.id for p in user.multipoint_points]),
+            ])
+    return json_response({'points': [{
+                    'id': p.id,
+                    'code': p.code,
+                    'name': p.name,
+                    'city': p.city,
+                    } for p in points]})
+
+
+@app.route(PREFIX + '/<path:name>', methods={'GET'})
+def operator_asset(request, database_name, name):
+    # any other path, a traversal attempt included, is not found: only the
+    # listed names (without a slash) are served
+    return asset_response(name)

@@ -1,0 +1,129 @@
+"The operator screen: its page, assets and the points route"
+import base64
+import os
+import shutil
+import subprocess
+import unittest
+
+from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.multipoint_core.tests.tools import (
+    OPERATOR_PASSWORD, create_point, create_user)
+from trytond.tests.test_tryton import RouteTestCase
+
+STATIC = os.path.join(
+    os.path.dirname(os.path.dirname(__file__)), 'static', 'operator')
+
+
+class OperatorScreenTestCase(RouteTestCase):
+    "Test the operator screen routes"
+    module = 'multipoint_pos'
+    language = 'ru'
+
+    @classmethod
+    def setUpDatabase(cls):
+        company = create_company()
+        with set_company(company):
+            msk = create_point(company, 'MSK1')
+            kzn = create_point(company, 'KZN1')
+            create_user('op_msk', ['operator'], [msk], company)
+            create_user('op_both', ['operator'], [msk, kzn], company)
+        cls.msk, cls.kzn = msk.id, kzn.id
+
+    def url(self, path=''):
+        return f'/{self.db_name}/multipoint/operator/{path}'
+
+    def login(self, login='op_msk'):
+        client = self.client()
+        response = client.post(f'/{self.db_name}/session/login',
+            json={'params': [login, {'password': OPERATOR_PASSWORD}, 'ru']})
+        self.assertEqual(response.status_code, 200)
+        return client
+
+    def test_page(self):
+        "The page is served as Russian HTML and links its assets"
+        response = self.client().get(self.url())
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.content_type.startswith('text/html'))
+        page = response.data.decode('utf-8')
+        self.assertIn('lang="ru"', page)
+        self.assertIn('operator.js', page)
+        self.assertIn('operator.css', page)
+        self.assertIn('Выдача', page)
+        self.assertIn('смены — скоро', page)
+
+    def test_assets(self):
+        "Each asset is served with its content type"
+        for name, content_type in [
+                ('index.html', 'text/html'),
+                ('operator.js', 'text/javascript'),
+                ('operator.css', 'text/css'),
+                ]:
+            with self.subTest(name=name):
+                response = self.client().get(self.url(name))
+                self.assertEqual(response.status_code, 200)
+                self.assertTrue(
+                    response.content_type.startswith(content_type),
+                    response.content_type)
+                with open(os.path.join(STATIC, name), 'rb') as fp:
+                    self.assertEqual(response.data, fp.read())
+
+    def test_unknown_asset(self):
+        "Only the listed files are served"
+        client = self.client()
+        for path in ['missing.js', '..%2F..%2F__init__.py',
+                '%2E%2E%2Froutes_screen.py', '../routes_screen.py',
+                '../../../multipoint_pos/routes_screen.py',
+                'static/operator.js', '.operator.js']:
+            with self.subTest(path=path):
+                response = client.get(self.url(path))
+                self.assertEqual(response.status_code, 404, response.data)
+                self.assertNotIn(b'import', response.data)
+
+    def test_points_requires_session(self):
+        "The points route answers 401 JSON without a session"
+        response = self.client().get(self.url('points'))
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(response.json['error']['code'], 'unauthorized')
+        self.assertRegex(response.json['error']['message'], '[А-Яа-яЁё]')
+
+    def test_points_of_user(self):
+        "Only the user's points are listed"
+        response = self.login('op_msk').get(self.url('points'))
+        self.assertEqual(response.status_code, 200, response.data)
+        points = response.json['points']
+        self.assertEqual([p['id'] for p in points], [self.msk])
+        self.assertEqual(points[0]['code'], 'MSK1')
+
+        response = self.login('op_both').get(self.url('points'))
+        self.assertEqual(response.status_code, 200, response.data)
+        self.assertEqual(
+            sorted(p['id'] for p in response.json['points']),
+            sorted([self.msk, self.kzn]))
+
+    def test_points_session_header(self):
+        "The page's way: JSON-RPC login, then the Authorization header"
+        client = self.client()
+        response = client.post(f'/{self.db_name}/rpc/', json={
+                'id': 1, 'method': 'common.db.login',
+                'params': ['op_msk', {'password': OPERATOR_PASSWORD}, 'ru']})
+        self.assertEqual(response.status_code, 200, response.data)
+        user_id, token = response.json['result'][:2]
+        auth = base64.b64encode(
+            f'op_msk:{user_id}:{token}'.encode()).decode()
+        response = self.client().get(self.url('points'),
+            headers={'Authorization': f'Session {auth}'})
+        self.assertEqual(response.status_code, 200, response.data)
+        self.assertEqual(
+            [p['id'] for p in response.json['points']], [self.msk])
+
+        response = self.client().get(self.url('points'),
+            headers={'Authorization': 'Session ' + base64.b64encode(
+                    f'op_msk:{user_id}:wrong'.encode()).decode()})
+        self.assertEqual(response.status_code, 401)
+
+    @unittest.skipIf(not shutil.which('node'), "node is not installed")
+    def test_script_parses(self):
+        "operator.js is valid JavaScript"
+        subprocess.run(
+            ['node', '--check', os.path.join(STATIC, 'operator.js')],
+            check=True, capture_output=True, timeout=60)
