@@ -221,6 +221,7 @@ async function sendScan(kind, target, body) {
   const queue = loadQueue();
   queue.push(item);
   saveQueue(queue);
+  showPending(item);
   await flushQueue();
 }
 
@@ -258,13 +259,20 @@ async function flushQueue() {
   }
 }
 
-function scanQueued(item) {
-  flash(`Нет связи: скан ${item.body.barcode} сохранён в очереди`, 'warn', true);
+function showPending(item) {
+  // a row for the scan until the server answers (replaced then)
   const list = item.kind === 'reception' ? $('#reception-scans') : $('#inventory-scans');
   if (!list.querySelector(`[data-client="${item.body.client_id}"]`)) {
     list.prepend(el('li', {class: 'queued', 'data-client': item.body.client_id},
       `${item.body.barcode} — в очереди`));
   }
+}
+
+function scanQueued(item) {
+  const waiting = loadQueue().length;
+  flash(`Нет связи: сканов в очереди ${waiting}, отправим при восстановлении связи`,
+    'warn', true);
+  showPending(item);
 }
 
 function scanFailed(item, error) {
