@@ -1,6 +1,7 @@
 "The operator screen: its page, assets and the points route"
 import base64
 import os
+import re
 import shutil
 import subprocess
 import unittest
@@ -12,6 +13,24 @@ from trytond.tests.test_tryton import RouteTestCase
 
 STATIC = os.path.join(
     os.path.dirname(os.path.dirname(__file__)), 'static', 'operator')
+OPENAPI = os.path.join(os.path.dirname(os.path.dirname(
+            os.path.dirname(os.path.abspath(__file__)))), 'openapi.yaml')
+
+
+def script_calls():
+    "The (path, method) of the operator API calls written in operator.js"
+    with open(os.path.join(STATIC, 'operator.js'), encoding='utf-8') as fp:
+        script = fp.read()
+    calls = set()
+    for method, path in re.findall(
+            r"api\.(get|post)\(\s*[`']([^`'?]+)", script):
+        calls.add((path, method))
+    for path in re.findall(r"openPdf\(\s*[`']([^`']+)", script):
+        calls.add((path, 'get'))
+    # the queued scans build their path in a variable
+    for path in re.findall(r"`(\w+/\$\{[^}]+\}/scans)`", script):
+        calls.add((path, 'post'))
+    return {(re.sub(r'\$\{[^}]+\}', '{}', p), m) for p, m in calls}
 
 
 class OperatorScreenTestCase(RouteTestCase):
@@ -120,6 +139,20 @@ class OperatorScreenTestCase(RouteTestCase):
             headers={'Authorization': 'Session ' + base64.b64encode(
                     f'op_msk:{user_id}:wrong'.encode()).decode()})
         self.assertEqual(response.status_code, 401)
+
+    @unittest.skipIf(not os.path.exists(OPENAPI), "no openapi.yaml")
+    def test_script_uses_documented_api(self):
+        "operator.js calls only operations documented in openapi.yaml"
+        import yaml
+        with open(OPENAPI, encoding='utf-8') as fp:
+            spec = yaml.safe_load(fp)
+        documented = {(re.sub(r'\{\w+\}', '{}', path.lstrip('/')), method)
+            for path, item in spec['paths'].items() for method in item}
+        calls = script_calls()
+        self.assertIn(('receptions/{}/scans', 'post'), calls)
+        self.assertIn(('inventories/{}/scans', 'post'), calls)
+        self.assertIn(('issue', 'post'), calls)
+        self.assertLessEqual(calls, documented, calls - documented)
 
     @unittest.skipIf(not shutil.which('node'), "node is not installed")
     def test_script_parses(self):
