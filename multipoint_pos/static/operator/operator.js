@@ -423,7 +423,7 @@ function parcelCard(parcel) {
   parcel.code_locked
     ? el('div', {class: 'error'}, 'Ввод кода заблокирован после неверных попыток')
     : el('input', {class: 'code', placeholder: 'Код получения', inputmode: 'numeric',
-      autocomplete: 'off', oninput: (event) => {
+      autocomplete: 'off', onkeydown: submitOnEnter, oninput: (event) => {
         choice.code = event.target.value.trim();
         if (choice.code) choice.selected = true;
         syncCheckbox(parcel.id);
@@ -431,12 +431,19 @@ function parcelCard(parcel) {
       }}),
   rules.id_check_required || rules.id_check_replaces_code
     ? el('input', {class: 'code', placeholder: 'Документ, напр. паспорт ****1234',
-      autocomplete: 'off', oninput: (event) => {
+      autocomplete: 'off', onkeydown: submitOnEnter, oninput: (event) => {
         choice.idCheck = event.target.value.trim();
         updateIssue();
       }})
     : '');
   return card;
+}
+
+function submitOnEnter(event) {
+  if (event.key === 'Enter') {
+    event.preventDefault();
+    if (issueReady()) submitIssue();
+  }
 }
 
 function syncCheckbox(id) {
