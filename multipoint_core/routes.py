@@ -175,14 +175,19 @@ def scan_json(scan):
         }
 
 
+def visible_record(pool, model, record_id, message, **variables):
+    """The record of model with record_id when the user may see it (the
+    record rules apply to the search), else a 404 with message"""
+    Model = pool.get(model)
+    records = Model.search([('id', '=', record_id)])
+    if not records:
+        raise NotFoundError(gettext(message, **variables))
+    return records[0]
+
+
 def get_reception(pool, reception_id):
-    Reception = pool.get('multipoint.reception')
-    receptions = Reception.search([('id', '=', reception_id)])
-    if not receptions:
-        raise NotFoundError(gettext(
-                'multipoint_core.msg_api_reception_unknown',
-                reception=reception_id))
-    return receptions[0]
+    return visible_record(pool, 'multipoint.reception', reception_id,
+        'multipoint_core.msg_api_reception_unknown', reception=reception_id)
 
 
 @app.route(PREFIX + '/lookup', methods={'GET'})
@@ -441,13 +446,8 @@ def return_batch_json(batch):
 
 
 def get_return_batch(pool, batch_id):
-    Batch = pool.get('multipoint.return.batch')
-    batches = Batch.search([('id', '=', batch_id)])
-    if not batches:
-        raise NotFoundError(gettext(
-                'multipoint_core.msg_api_return_batch_unknown',
-                batch=batch_id))
-    return batches[0]
+    return visible_record(pool, 'multipoint.return.batch', batch_id,
+        'multipoint_core.msg_api_return_batch_unknown', batch=batch_id)
 
 
 @app.route(PREFIX + '/returns/pending', methods={'GET'})

@@ -8,7 +8,7 @@ from trytond.wsgi import app
 from .exceptions import CellError, NotFoundError, RequestError
 from .routes import (
     PREFIX, cell_json, current_point, json_response, operator_api,
-    request_json)
+    request_json, visible_record)
 
 
 def inventory_json(inventory, lines=True):
@@ -80,13 +80,8 @@ def line_json(line):
 
 
 def get_inventory(pool, inventory_id):
-    Inventory = pool.get('multipoint.inventory')
-    inventories = Inventory.search([('id', '=', inventory_id)])
-    if not inventories:
-        raise NotFoundError(gettext(
-                'multipoint_core.msg_inventory_api_unknown',
-                inventory=inventory_id))
-    return inventories[0]
+    return visible_record(pool, 'multipoint.inventory', inventory_id,
+        'multipoint_core.msg_inventory_api_unknown', inventory=inventory_id)
 
 
 @app.route(PREFIX + '/inventories', methods={'POST'})
