@@ -26,6 +26,11 @@ class ShiftCountError(ShiftError):
     api_code = 'shift_count'
 
 
+class ShiftReceiptsPendingError(ShiftError):
+    "Money of the shift still waits for its receipt"
+    api_code = 'receipts_pending'
+
+
 class PaymentError(MultipointError):
     api_code = 'payment'
 

@@ -122,13 +122,14 @@ class Parcel(metaclass=PoolMeta):
 
     @classmethod
     def paid_amounts(cls, parcels):
-        "{parcel id: amount paid} by the done payment sales of the parcels"
+        """{parcel id: amount paid} by the payment sales of the parcels
+        (open ones wait for their receipt: the money is taken)"""
         Line = Pool().get('sale.point.sale.line')
         paid = defaultdict(Decimal)
         for line in Line.search([
                     ('parcel', 'in', [p.id for p in parcels]),
                     ('sale.multipoint_kind', '=', 'payment'),
-                    ('sale.state', 'in', ['done', 'posted']),
+                    ('sale.state', 'in', ['open', 'done', 'posted']),
                     ]):
             paid[line.parcel.id] += line.amount
         return paid
@@ -299,6 +300,7 @@ class Parcel(metaclass=PoolMeta):
             'issued': cls.browse(to_issue),
             'refused': cls.browse(to_refuse),
             'sales': sales,
+            'receipts': [r for s in sales for r in s.receipts],
             'dues': dues,
             'total': total,
             'change': change,
@@ -678,6 +680,9 @@ class CustomerReturn(metaclass=PoolMeta):
                         left=-sale.total - need))
             Payment.create(payments)
             Parcel = pool.get('multipoint.parcel')
-            Parcel._process_sales([sale])
+            receipts = Parcel._process_sales([sale])
+            # the register prints after the commit (queue task)
+            Receipt = pool.get('multipoint.receipt')
+            Receipt.__queue__.send(receipts)
             refunds.append(Sale(sale.id))
         return refunds

@@ -86,6 +86,22 @@ def sale_json(sale):
         }
 
 
+def receipt_json(receipt):
+    return {
+        'id': receipt.id,
+        'name': receipt.rec_name,
+        'kind': receipt.kind,
+        'state': receipt.state,
+        'state_name': receipt.state_string,
+        'supplier': receipt.supplier_name,
+        'total': receipt.total,
+        'sale': receipt.sale.id if receipt.sale else None,
+        'error': receipt.error_message,
+        'fiscal_document_number': receipt.fiscal_document_number,
+        'fiscal_sign': receipt.fiscal_sign,
+        }
+
+
 def get_shift(pool, shift_id):
     Session = pool.get('sale.point.cash.session')
     shifts = Session.search([('id', '=', shift_id)])
@@ -202,12 +218,10 @@ def issue_quote(request, pool):
             })
 
 
-@app.route(PREFIX + '/issue/pay', methods={'POST'})
 @operator_api
-def issue_pay(request, pool):
-    """Take the payment and issue: one agent sale per supplier in the open
-    shift; refused with nothing written when the payments don't add up to
-    the recomputed amount due"""
+def take_payment_and_issue(request, pool):
+    """First step of /issue/pay, committed on its own: the payment, the
+    issue and the draft receipts; the ids of what it made"""
     Parcel = pool.get('multipoint.parcel')
     data = decimal_json(request)
     point = current_point(pool, data)
@@ -224,10 +238,72 @@ def issue_pay(request, pool):
     result = Parcel.issue_with_payment(to_issue, point, verifications,
         payments, refused=refused, signature=bool(data.get('signature')),
         refused_whole=refused_whole)
+    return {k: ([r.id for r in v] if isinstance(v, (list, tuple)) else v)
+        for k, v in result.items() if k != 'dues'}
+
+
+@operator_api
+def fiscalize_and_answer(request, pool, result):
+    """Second step of /issue/pay, in a transaction of its own: the register
+    makes the receipts of the committed payment (a failure leaves them
+    failed and their sales open, to send again)"""
+    Parcel = pool.get('multipoint.parcel')
+    Sale = pool.get('sale.point.sale')
+    Receipt = pool.get('multipoint.receipt')
+    receipts = Receipt.browse(result['receipts'])
+    Receipt.send(receipts)
+    receipts = Receipt.browse(receipts)
     return respond({
-            'issued': [parcel_json(p) for p in result['issued']],
-            'refused': [parcel_json(p) for p in result['refused']],
-            'sales': [sale_json(s) for s in result['sales']],
+            'issued': [parcel_json(p)
+                for p in Parcel.browse(result['issued'])],
+            'refused': [parcel_json(p)
+                for p in Parcel.browse(result['refused'])],
+            'sales': [sale_json(s) for s in Sale.browse(result['sales'])],
+            'receipts': [receipt_json(r) for r in receipts],
+            'fiscalized': all(r.state == 'done' for r in receipts),
             'total': result['total'],
             'change': result['change'],
             })
+
+
+@app.route(PREFIX + '/issue/pay', methods={'POST'})
+def issue_pay(request, database_name):
+    """Take the payment and issue: one agent sale per supplier in the open
+    shift; refused with nothing written when the payments don't add up to
+    the recomputed amount due. The register prints only after the money is
+    committed: it cannot take a receipt back."""
+    result = take_payment_and_issue(request, database_name)
+    if not isinstance(result, dict):
+        return result  # an error, nothing written
+    return fiscalize_and_answer(request, database_name, result)
+
+
+@app.route(PREFIX + '/receipts/pending', methods={'GET'})
+@operator_api
+def receipts_pending(request, pool):
+    "The receipts of the current point the register has not made yet"
+    Receipt = pool.get('multipoint.receipt')
+    point = current_point(pool, request.args)
+    receipts = Receipt.search([
+            ('point', '=', point.id),
+            ('state', 'in', ['draft', 'pending', 'failed']),
+            ], order=[('id', 'ASC')])
+    return respond({'receipts': [receipt_json(r) for r in receipts]})
+
+
+@app.route(PREFIX + '/receipts/<int:receipt_id>/send', methods={'POST'})
+@operator_api
+def receipt_send(request, pool, receipt_id):
+    """Send a receipt the register has not made (again): done, or failed
+    with the register's error"""
+    Receipt = pool.get('multipoint.receipt')
+    receipts = Receipt.search([('id', '=', receipt_id)])
+    if not receipts:
+        raise NotFoundError(gettext(
+                'multipoint_pos.msg_receipt_not_found', receipt=receipt_id))
+    receipt, = receipts
+    if receipt.state == 'failed':
+        Receipt.retry([receipt])
+    else:
+        Receipt.send([receipt])
+    return respond(receipt_json(Receipt(receipt.id)))

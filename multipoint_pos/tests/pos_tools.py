@@ -1,11 +1,15 @@
 "Fixtures of the workplace tests: accounting, points of sale, shifts"
 import datetime
+import socket
+import zlib
+from contextlib import contextmanager
 from decimal import Decimal
 
 from trytond.modules.account.tests import create_chart
 from trytond.modules.multipoint_core.tests.tools import (
     accept_and_store, create_parcel, create_point, create_supplier)
 from trytond.modules.multipoint_pos.pos import create_minimal_chart
+from trytond import config
 from trytond.pool import Pool
 
 
@@ -73,7 +77,59 @@ def stored_parcel(point, supplier, order_number, lines=None, **values):
     return Parcel(parcel.id), code
 
 
+def inn_for(name):
+    "A valid 10-digit INN made from a name (the check digit computed)"
+    digits = [int(d) for d in '77%07d' % (zlib.crc32(name.encode()) % 10 ** 7)]
+    weights = [2, 4, 10, 3, 5, 9, 4, 6, 8]
+    check = sum(w * d for w, d in zip(weights, digits)) % 11 % 10
+    return ''.join(map(str, digits)) + str(check)
+
+
 def supplier(name, **terms):
+    "A supplier with its terms and its INN (receipts need it)"
+    Party = Pool().get('party.party')
     values = {'storage_days': 7, 'max_extension_days': 7}
     values.update(terms)
-    return create_supplier(name, **values)
+    party = create_supplier(name, **values)
+    Party.write([party], {'identifiers': [('create', [{
+                        'type': 'ru_vat', 'code': inn_for(name)}])]})
+    return Party(party.id)
+
+
+@contextmanager
+def settings(section, **options):
+    "Set the options of a configuration section, restore it afterwards"
+    saved = ({k: config.get(section, k) for k in config.options(section)}
+        if config.has_section(section) else None)
+    if saved is not None:
+        config.remove_section(section)
+    config.add_section(section)
+    for key, value in options.items():
+        config.set(section, key, str(value))
+    config.update_etc([])  # reads nothing; clears the cached values
+    try:
+        yield
+    finally:
+        config.remove_section(section)
+        if saved is not None:
+            config.add_section(section)
+            for key, value in saved.items():
+                config.set(section, key, value)
+        config.update_etc([])
+
+
+def fiscalize(result):
+    """Send the receipts of an issue_with_payment result to the configured
+    register (as the route does after its commit); returns the sales"""
+    pool = Pool()
+    Receipt = pool.get('multipoint.receipt')
+    Sale = pool.get('sale.point.sale')
+    Receipt.send(result['receipts'])
+    return Sale.browse(result['sales'])
+
+
+def free_port():
+    "A port nothing listens on (connection refused)"
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]

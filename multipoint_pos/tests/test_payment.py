@@ -7,7 +7,8 @@ from trytond.modules.multipoint_core.tests.tools import DBTestCase
 from trytond.modules.multipoint_pos.exceptions import (
     PaymentError, PaymentMismatchError, RefundError, ShiftClosedError)
 from trytond.modules.multipoint_pos.tests.pos_tools import (
-    pos_point, setup_accounting, stored_parcel, supplier)
+    fiscalize, pos_point, settings, setup_accounting, stored_parcel,
+    supplier)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 
@@ -32,6 +33,7 @@ class PaymentTestCase(DBTestCase):
     def setUp(self):
         super().setUp()
         self.maxDiff = None
+        self.enterContext(settings('multipoint_fiscal', driver='demo'))
 
     def point(self, company, code='MSK1'):
         self.accounts = setup_accounting(company)
@@ -136,7 +138,22 @@ class PaymentTestCase(DBTestCase):
             self.assertEqual(result['total'], D('1699'))
             self.assertEqual(result['change'], D('301'))
             sale, = result['sales']
+            # the sale waits for its receipt, made after the commit
+            self.assertEqual(sale.state, 'open')
+            receipt, = result['receipts']
+            self.assertEqual((receipt.state, receipt.sale, receipt.kind,
+                    receipt.session), ('draft', sale, 'sell', shift))
+            self.assertEqual(
+                [(l.name, l.quantity, l.amount, l.payment_object)
+                    for l in receipt.lines],
+                [("Кроссовки", D(1), D('1500'), 'commodity'),
+                    ("Delivery of order H-1", D(1), D('199'), 'service')])
+            self.assertEqual(
+                [(p.method, p.amount) for p in receipt.payments],
+                [('cash', D('1699'))])
+            sale, = fiscalize(result)
             self.assertEqual(sale.state, 'done')
+            self.assertEqual(sale.receipts[0].state, 'done')
             self.assertTrue(sale.number.startswith('MSK1-'))
             self.assertEqual(sale.supplier, hermes)
             self.assertEqual(sale.multipoint_kind, 'payment')
@@ -340,7 +357,7 @@ class PaymentTestCase(DBTestCase):
             self.open_shift(point)
             result = Parcel.issue_with_payment([parcel], point,
                 {parcel: ('code', code)}, [cash('1000'), card('699')])
-            sale, = result['sales']
+            sale, = fiscalize(result)
             Sale.post([sale])
             sale = Sale(sale.id)
             self.assertEqual(sale.state, 'posted')
@@ -377,6 +394,7 @@ class PaymentTestCase(DBTestCase):
         Parcel = pool.get('multipoint.parcel')
         Return = pool.get('multipoint.customer.return')
         Sale = pool.get('sale.point.sale')
+        Receipt = pool.get('multipoint.receipt')
         company = create_company()
         with set_company(company):
             point = self.point(company)
@@ -386,8 +404,9 @@ class PaymentTestCase(DBTestCase):
                 [("Кроссовки", 1, '1500'), ("Носки", 2, '100')],
                 delivery_fee=D('199'))
             shift = self.open_shift(point, '500')
-            Parcel.issue_with_payment([parcel], point,
+            paid = Parcel.issue_with_payment([parcel], point,
                 {parcel: ('code', code)}, [card('1000'), cash('899')])
+            fiscalize(paid)
             socks = parcel.lines[1]
             shoes = parcel.lines[0]
             customer_return, = Return.create([{
@@ -400,6 +419,17 @@ class PaymentTestCase(DBTestCase):
             refund, = Return.refund([customer_return])
             self.assertEqual(refund.multipoint_kind, 'refund')
             self.assertEqual(refund.total, D('-1600'))
+            # done with its refund receipt (a queued task after the commit)
+            self.assertEqual(refund.state, 'open')
+            receipt, = refund.receipts
+            self.assertEqual((receipt.kind, receipt.original_receipt,
+                    receipt.total), ('sell_refund', paid['receipts'][0],
+                    D('1600')))
+            self.assertEqual(
+                sorted((p.method, p.amount) for p in receipt.payments),
+                [('card', D('1000')), ('cash', D('600'))])
+            Receipt.send([receipt])
+            refund = Sale(refund.id)
             self.assertEqual(refund.state, 'done')
             self.assertEqual(
                 sorted((p.method.multipoint_kind, p.amount)

@@ -5,7 +5,7 @@ from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.multipoint_core.tests.tools import (
     OPERATOR_PASSWORD, committed, create_parcel, create_user)
 from trytond.modules.multipoint_pos.tests.pos_tools import (
-    pos_point, setup_accounting, supplier)
+    free_port, pos_point, settings, setup_accounting, supplier)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
@@ -25,6 +25,7 @@ class PosAPITestCase(RouteTestCase):
         # lock tables, which PostgreSQL takes at the start of a transaction
         committed(cls.create_data, user=1)
         cls.codes = committed(cls.accept_parcels)
+        cls.enterClassContext(settings('multipoint_fiscal', driver='demo'))
 
     @classmethod
     def create_data(cls):
@@ -48,6 +49,8 @@ class PosAPITestCase(RouteTestCase):
                                     'unit_price': D('1500')}])]),
                 create_parcel(msk, hermes, 'H-1', ['HB-1'],
                     cod_amount=D('1500'), delivery_fee=D('199')),
+                create_parcel(kzn, hermes, 'HK-1', ['HKB-1'],
+                    cod_amount=D('990'), delivery_fee=D(0)),
                 ]
             create_user('op_msk', ['operator'], [msk], company)
             create_user('op_kzn', ['operator'], [kzn], company)
@@ -63,7 +66,9 @@ class PosAPITestCase(RouteTestCase):
             reception, = Reception.create([{'point': cls.msk}])
             for barcode in ['RB-1', 'HB-1']:
                 reception.scan(barcode)
-            Reception.close([reception])
+            other, = Reception.create([{'point': cls.kzn}])
+            other.scan('HKB-1')
+            Reception.close([reception, other])
             codes = Parcel.generate_codes(
                 Parcel.browse(list(cls.ids.values())))
         return {p.order_number: code for p, code in codes.items()}
@@ -149,6 +154,14 @@ class PosAPITestCase(RouteTestCase):
         self.assertEqual(sales['Hermes']['payments'], [{
                     'method': 'cash', 'amount': '1699.00',
                     'tendered': '2000.00', 'change': '301.00'}])
+        # each supplier's sale has its agent receipt, made by the register
+        self.assertTrue(paid['fiscalized'])
+        self.assertEqual(
+            sorted((r['supplier'], r['state'], r['total'])
+                for r in paid['receipts']),
+            [('Hermes', 'done', '1699.00'),
+                ('runCRM shop', 'done', '1750.00')])
+        self.assertEqual({s['state'] for s in paid['sales']}, {'done'})
 
         report = self.ok(client.get(
                 self.api(f"shifts/{shift['id']}/x_report")))
@@ -195,6 +208,56 @@ class PosAPITestCase(RouteTestCase):
             self.ok(client.get(self.api('shifts/current')))['shift'])
         self.assertError(client.get(self.api('shifts/999999/x_report')),
             404, 'not_found')
+
+    def test_receipt_failure_keeps_the_sale_open(self):
+        """The register is unreachable: the parcel is paid and issued, its
+        sale waits for the receipt, the shift can't close; sent again when
+        the register is back, the sale is done and the shift closes"""
+        client = self.login('op_kzn')
+        shift = self.ok(client.post(self.api('shifts/open'),
+                json={'float': '0'}), 201)
+        refused = settings('multipoint_fiscal', driver='atol',
+            url=f'http://127.0.0.1:{free_port()}', request_timeout=0.5)
+        with refused:
+            paid = self.ok(client.post(self.api('issue/pay'), json={
+                        'parcels': [{'id': self.ids['HK-1'],
+                                'code': self.codes['HK-1']}],
+                        'payments': [{'method': 'cash', 'amount': '990'}]}))
+        self.assertFalse(paid['fiscalized'])
+        receipt, = paid['receipts']
+        self.assertEqual(receipt['state'], 'failed')
+        self.assertRegex(receipt['error'], '[А-Яа-яЁё]')
+        self.assertEqual(paid['sales'][0]['state'], 'open')
+        self.assertEqual(self.state('HK-1'), 'issued')
+        pending = self.ok(client.get(self.api('receipts/pending')))
+        self.assertEqual([r['id'] for r in pending['receipts']],
+            [receipt['id']])
+        # nobody else sees it
+        self.assertEqual(self.ok(self.login().get(
+                    self.api('receipts/pending')))['receipts'], [])
+        self.assertError(self.login().post(
+                self.api(f"receipts/{receipt['id']}/send")), 404,
+            'not_found')
+
+        counts = [{'denomination': 500, 'quantity': 1},
+            {'denomination': 100, 'quantity': 4},
+            {'denomination': 50, 'quantity': 1},
+            {'denomination': 10, 'quantity': 4}]
+        message = self.assertError(client.post(
+                self.api(f"shifts/{shift['id']}/close"),
+                json={'counts': counts}), 422, 'receipts_pending')
+        self.assertIn("ждут чека", message)
+
+        done = self.ok(client.post(
+                self.api(f"receipts/{receipt['id']}/send")))
+        self.assertEqual(done['state'], 'done')
+        self.assertTrue(done['fiscal_sign'])
+        self.assertEqual(self.ok(client.get(
+                    self.api('receipts/pending')))['receipts'], [])
+        z = self.ok(client.post(self.api(f"shifts/{shift['id']}/close"),
+                json={'counts': counts}))
+        self.assertEqual(z['difference'], '0.00')
+        self.assertEqual(z['shift']['state'], 'closed')
 
     def skirt_line(self):
         with Transaction().start(self.db_name, 0):

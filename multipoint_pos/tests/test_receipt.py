@@ -8,11 +8,9 @@ import socket
 import threading
 import time
 import unittest
-from contextlib import contextmanager
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from trytond import config
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.multipoint_core.tests.tools import (
@@ -24,6 +22,8 @@ from trytond.modules.multipoint_pos.printer import (
     PrinterError, SlipPrinter, try_print)
 from trytond.modules.multipoint_pos.receipt import (
     AGENT_BITS, ReceiptError, ReceiptNotDoneError)
+from trytond.modules.multipoint_pos.tests.pos_tools import (
+    free_port, settings)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction, check_access
@@ -191,35 +191,6 @@ class PrinterServer:
 
     def stop(self):
         self.sock.close()
-
-
-def free_port():
-    "A port nothing listens on (connection refused)"
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def settings(section, **options):
-    "Set the options of a configuration section, restore it afterwards"
-    saved = ({k: config.get(section, k) for k in config.options(section)}
-        if config.has_section(section) else None)
-    if saved is not None:
-        config.remove_section(section)
-    config.add_section(section)
-    for key, value in options.items():
-        config.set(section, key, str(value))
-    config.update_etc([])  # reads nothing; clears the cached values
-    try:
-        yield
-    finally:
-        config.remove_section(section)
-        if saved is not None:
-            config.add_section(section)
-            for key, value in saved.items():
-                config.set(section, key, value)
-        config.update_etc([])
 
 
 class ReceiptTestCase(DBTestCase):

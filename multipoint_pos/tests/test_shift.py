@@ -8,7 +8,8 @@ from trytond.modules.multipoint_core.tests.tools import (
 from trytond.modules.multipoint_pos.exceptions import (
     PosSetupError, ShiftClosedError, ShiftCountError, ShiftOpenError)
 from trytond.modules.multipoint_pos.tests.pos_tools import (
-    pos_point, setup_accounting, stored_parcel, supplier)
+    fiscalize, pos_point, settings, setup_accounting, stored_parcel,
+    supplier)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction, check_access
@@ -19,6 +20,10 @@ D = Decimal
 class ShiftTestCase(DBTestCase):
     "Test the point of sale setup and the shifts"
     module = 'multipoint_pos'
+
+    def setUp(self):
+        super().setUp()
+        self.enterContext(settings('multipoint_fiscal', driver='demo'))
 
     @with_transaction()
     def test_setup_pos(self):
@@ -123,11 +128,11 @@ class ShiftTestCase(DBTestCase):
             hermes = supplier("Hermes")
             parcel, code = stored_parcel(point, hermes, 'H-1',
                 [("Кроссовки", 1, '1500')], delivery_fee=D('199'))
-            Parcel.issue_with_payment([parcel], point,
-                {parcel: ('code', code)}, [
-                    {'method': 'cash', 'amount': D('1199'),
-                        'tendered': D('1200')},
-                    {'method': 'sbp', 'amount': D('500')}])
+            fiscalize(Parcel.issue_with_payment([parcel], point,
+                    {parcel: ('code', code)}, [
+                        {'method': 'cash', 'amount': D('1199'),
+                            'tendered': D('1200')},
+                        {'method': 'sbp', 'amount': D('500')}]))
             shift.collect(D('3000'))
             report = Session(shift.id).x_report()
             self.assertEqual(report['shift']['number'], 1)
@@ -275,9 +280,9 @@ class ShiftTestCase(DBTestCase):
             # at their own point they open, take payment and close
             msk = pool.get('multipoint.point')(msk.id)
             shift = Session.open_shift(msk, D('500'))
-            Parcel.issue_with_payment([Parcel(parcel.id)], msk,
-                {parcel.id: ('code', code)},
-                [{'method': 'cash', 'amount': D('1500')}])
+            fiscalize(Parcel.issue_with_payment([Parcel(parcel.id)], msk,
+                    {parcel.id: ('code', code)},
+                    [{'method': 'cash', 'amount': D('1500')}]))
             self.assertEqual(len(Sale.search([])), 1)
             z = Session(shift.id).close_shift([(D('1000'), 2)])
             self.assertEqual(z['counted'], D('2000'))
