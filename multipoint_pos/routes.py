@@ -15,7 +15,10 @@ from trytond.modules.multipoint_core.exceptions import (
 from trytond.modules.multipoint_core.routes import (
     PREFIX, current_point, error_response, json_response, operator_api,
     parcel_json)
+from trytond.transaction import Transaction
 from trytond.wsgi import app
+
+from .desk_print import print_issue_slip, print_shift_report
 
 
 def money(data):
@@ -138,7 +141,22 @@ def shift_x_report(request, pool, shift_id):
     shift = get_shift(pool, shift_id)
     report = shift.x_report()
     report['suppliers'] = shift.supplier_summary()
+    if request.args.get('print'):
+        report['print_error'] = print_shift_report('X', shift, report)
     return respond(report)
+
+
+@app.route(PREFIX + '/shifts/<int:shift_id>/collect', methods={'POST'})
+@operator_api
+def shift_collect(request, pool, shift_id):
+    "Cash handed over during the shift (инкассация)"
+    Session = pool.get('sale.point.cash.session')
+    shift = get_shift(pool, shift_id)
+    data = decimal_json(request)
+    if data.get('amount') is None:
+        raise RequestError(gettext('multipoint_core.msg_api_bad_json'))
+    shift.collect(data['amount'])
+    return respond(shift_json(Session(shift.id)))
 
 
 @app.route(PREFIX + '/shifts/<int:shift_id>/close', methods={'POST'})
@@ -150,7 +168,10 @@ def shift_close(request, pool, shift_id):
     if not isinstance(counts, list) or not all(
             isinstance(c, dict) for c in counts):
         raise RequestError(gettext('multipoint_pos.msg_api_counts_needed'))
-    return respond(shift.close_shift(counts, data.get('reason')))
+    report = shift.close_shift(counts, data.get('reason'))
+    # the shift is closed whatever the printer says
+    report['print_error'] = print_shift_report('Z', shift, report)
+    return respond(report)
 
 
 def _issue_items(pool, data, point):
@@ -250,17 +271,23 @@ def fiscalize_and_answer(request, pool, result):
     Parcel = pool.get('multipoint.parcel')
     Sale = pool.get('sale.point.sale')
     Receipt = pool.get('multipoint.receipt')
+    User = pool.get('res.user')
     receipts = Receipt.browse(result['receipts'])
     Receipt.send(receipts)
     receipts = Receipt.browse(receipts)
+    issued = Parcel.browse(result['issued'])
+    sales = Sale.browse(result['sales'])
+    point = current_point(pool, decimal_json(request))
+    print_error = print_issue_slip(point, issued, sales,
+        User(Transaction().user).rec_name)
     return respond({
-            'issued': [parcel_json(p)
-                for p in Parcel.browse(result['issued'])],
+            'issued': [parcel_json(p) for p in issued],
             'refused': [parcel_json(p)
                 for p in Parcel.browse(result['refused'])],
-            'sales': [sale_json(s) for s in Sale.browse(result['sales'])],
+            'sales': [sale_json(s) for s in sales],
             'receipts': [receipt_json(r) for r in receipts],
             'fiscalized': all(r.state == 'done' for r in receipts),
+            'print_error': print_error,
             'total': result['total'],
             'change': result['change'],
             })
@@ -283,7 +310,7 @@ def issue_pay(request, database_name):
 def receipts_pending(request, pool):
     "The receipts of the current point the register has not made yet"
     Receipt = pool.get('multipoint.receipt')
-    point = current_point(pool, request.args)
+    point = current_point(pool, {'point': request.args.get('point', type=int)})
     receipts = Receipt.search([
             ('point', '=', point.id),
             ('state', 'in', ['draft', 'pending', 'failed']),

@@ -4,6 +4,8 @@ from decimal import Decimal
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.multipoint_core.tests.tools import (
     OPERATOR_PASSWORD, committed, create_parcel, create_user)
+from trytond.modules.multipoint_pos.tests.devices import (
+    PrinterServer, cp866)
 from trytond.modules.multipoint_pos.tests.pos_tools import (
     free_port, pos_point, settings, setup_accounting, supplier)
 from trytond.pool import Pool
@@ -135,12 +137,21 @@ class PosAPITestCase(RouteTestCase):
             422, 'payment_mismatch')
         self.assertIn("1750.00", message)
         self.assertEqual(self.state('R-1'), 'accepted')
-        paid = self.ok(client.post(self.api('issue/pay'), json={
-                    'parcels': [parcel, {'id': self.ids['H-1'],
-                            'code': self.codes['H-1']}],
-                    'payments': [{'method': 'card', 'amount': '1750'},
-                        {'method': 'cash', 'amount': 1699,
-                            'tendered': 2000}]}))
+        printer = PrinterServer()
+        self.addCleanup(printer.stop)
+        with settings('multipoint_printer', host='127.0.0.1',
+                port=printer.port, timeout=2):
+            paid = self.ok(client.post(self.api('issue/pay'), json={
+                        'parcels': [parcel, {'id': self.ids['H-1'],
+                                'code': self.codes['H-1']}],
+                        'payments': [{'method': 'card', 'amount': '1750'},
+                            {'method': 'cash', 'amount': 1699,
+                                'tendered': 2000}]}))
+        # the issue slip: both orders, the refused skirt, the payments
+        self.assertIsNone(paid['print_error'])
+        slip = printer.wait(1)
+        for text in ["R-1", "H-1", "Юбка", "3 449,00", "1 750,00"]:
+            self.assertIn(cp866(text), slip)
         self.assertEqual(paid['total'], '3449.00')
         self.assertEqual(paid['change'], '301.00')
         self.assertEqual(sorted(p['state'] for p in paid['issued']),
@@ -169,6 +180,24 @@ class PosAPITestCase(RouteTestCase):
             {'cash': '1699.00', 'card': '1750.00', 'sbp': '0.00'})
         self.assertEqual(report['cash_expected'], '6699.00')
         self.assertEqual(len(report['suppliers']), 2)
+        # cash collection during the shift; the X-report printed on demand
+        message = self.assertError(client.post(
+                self.api(f"shifts/{shift['id']}/collect"),
+                json={'amount': '99999'}), 422, 'shift_count')
+        self.assertRegex(message, '[А-Яа-яЁё]')
+        collected = self.ok(client.post(
+                self.api(f"shifts/{shift['id']}/collect"),
+                json={'amount': '1000'}))
+        self.assertEqual(collected['cash_expected'], '5699.00')
+        with settings('multipoint_printer', host='127.0.0.1',
+                port=printer.port, timeout=2):
+            report = self.ok(client.get(
+                    self.api(f"shifts/{shift['id']}/x_report?print=1")))
+        self.assertIsNone(report['print_error'])
+        self.assertEqual(report['collected'], '1000.00')
+        x_slip = printer.wait(2)
+        self.assertIn(cp866("Hermes"), x_slip)
+        self.assertIn(cp866("5 699,00"), x_slip)
 
         # another point's operator sees nothing of it
         other = self.login('op_kzn')
@@ -182,7 +211,6 @@ class PosAPITestCase(RouteTestCase):
                 json={'point': self.msk, 'float': '0'}), 422, 'bad_request')
 
         counts = [{'denomination': 5000, 'quantity': 1},
-            {'denomination': '1000', 'quantity': 1},
             {'denomination': 500, 'quantity': 1},
             {'denomination': 100, 'quantity': 1},
             {'denomination': 50, 'quantity': 1},
@@ -194,9 +222,14 @@ class PosAPITestCase(RouteTestCase):
         self.assertError(client.post(
                 self.api(f"shifts/{shift['id']}/close"),
                 json={'counts': 'много'}), 422, 'bad_request')
-        z = self.ok(client.post(self.api(f"shifts/{shift['id']}/close"),
-                json={'counts': counts, 'reason': "Ошибка сдачи"}))
-        self.assertEqual(z['counted'], '6651.00')
+        # the printer is off: the shift closes all the same, with a message
+        with settings('multipoint_printer', host='127.0.0.1',
+                port=free_port(), timeout=1):
+            z = self.ok(client.post(
+                    self.api(f"shifts/{shift['id']}/close"),
+                    json={'counts': counts, 'reason': "Ошибка сдачи"}))
+        self.assertRegex(z['print_error'], '[А-Яа-яЁё]')
+        self.assertEqual(z['counted'], '5651.00')
         self.assertEqual(z['difference'], '-48.00')
         self.assertEqual(z['shift']['state'], 'closed')
         self.assertEqual(z['counts'][-1],
