@@ -21,6 +21,7 @@ PREFIX = '/<database_name>/multipoint/operator'
 ASSETS = {
     'index.html': 'text/html; charset=utf-8',
     'operator.js': 'text/javascript; charset=utf-8',
+    'shift.js': 'text/javascript; charset=utf-8',
     'operator.css': 'text/css; charset=utf-8',
     }
 

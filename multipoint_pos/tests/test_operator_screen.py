@@ -17,10 +17,15 @@ OPENAPI = os.path.join(os.path.dirname(os.path.dirname(
             os.path.dirname(os.path.abspath(__file__)))), 'openapi.yaml')
 
 
+SCRIPTS = ['operator.js', 'shift.js']
+
+
 def script_calls():
-    "The (path, method) of the operator API calls written in operator.js"
-    with open(os.path.join(STATIC, 'operator.js'), encoding='utf-8') as fp:
-        script = fp.read()
+    "The (path, method) of the operator API calls written in the scripts"
+    script = ''
+    for name in SCRIPTS:
+        with open(os.path.join(STATIC, name), encoding='utf-8') as fp:
+            script += fp.read()
     calls = set()
     for method, path in re.findall(
             r"api\.(get|post)\(\s*[`']([^`'?]+)", script):
@@ -65,16 +70,17 @@ class OperatorScreenTestCase(RouteTestCase):
         self.assertTrue(response.content_type.startswith('text/html'))
         page = response.data.decode('utf-8')
         self.assertIn('lang="ru"', page)
-        self.assertIn('operator.js', page)
-        self.assertIn('operator.css', page)
+        for name in SCRIPTS + ['operator.css']:
+            self.assertIn(name, page)
         self.assertIn('Выдача', page)
-        self.assertIn('смены — скоро', page)
+        self.assertIn('Закрыть смену', page)
 
     def test_assets(self):
         "Each asset is served with its content type"
         for name, content_type in [
                 ('index.html', 'text/html'),
                 ('operator.js', 'text/javascript'),
+                ('shift.js', 'text/javascript'),
                 ('operator.css', 'text/css'),
                 ]:
             with self.subTest(name=name):
@@ -152,11 +158,15 @@ class OperatorScreenTestCase(RouteTestCase):
         self.assertIn(('receptions/{}/scans', 'post'), calls)
         self.assertIn(('inventories/{}/scans', 'post'), calls)
         self.assertIn(('issue', 'post'), calls)
+        self.assertIn(('issue/pay', 'post'), calls)
+        self.assertIn(('shifts/{}/close', 'post'), calls)
+        self.assertIn(('receipts/{}/send', 'post'), calls)
         self.assertLessEqual(calls, documented, calls - documented)
 
     @unittest.skipIf(not shutil.which('node'), "node is not installed")
     def test_script_parses(self):
-        "operator.js is valid JavaScript"
-        subprocess.run(
-            ['node', '--check', os.path.join(STATIC, 'operator.js')],
-            check=True, capture_output=True, timeout=60)
+        "The scripts are valid JavaScript"
+        for name in SCRIPTS:
+            subprocess.run(
+                ['node', '--check', os.path.join(STATIC, name)],
+                check=True, capture_output=True, timeout=60)

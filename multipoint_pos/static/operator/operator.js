@@ -42,6 +42,20 @@ function money(value) {
   return number.toLocaleString('ru-RU', {minimumFractionDigits: 2, maximumFractionDigits: 2});
 }
 
+/* Amounts are kept in kopecks (integers): no float arithmetic on money. */
+function toKop(value) {
+  const text = String(value === undefined || value === null ? '' : value)
+    .replace(/\s/g, '').replace(',', '.');
+  if (!text) return 0;
+  if (!/^\d+(\.\d{0,2})?$/.test(text)) return NaN;
+  const [rubles, kopecks = ''] = text.split('.');
+  return Number(rubles) * 100 + Number((kopecks + '00').slice(0, 2));
+}
+
+function fromKop(kop) {
+  return `${Math.trunc(kop / 100)}.${String(kop % 100).padStart(2, '0')}`;
+}
+
 function formatDate(value) {
   if (!value) return '—';
   const [y, m, d] = String(value).slice(0, 10).split('-');
@@ -308,10 +322,11 @@ function setMode(name) {
     placement: placement.parcel ? 'Сканируйте ячейку' : 'Сканируйте посылку',
     returns: 'Сканируйте посылку для возврата',
     inventory: 'Сканируйте ячейку, затем места в ней',
-    shift: 'Смены — скоро',
+    shift: 'Смена: пересчёт, инкассация, X- и Z-отчёты',
   };
   $('#scan').placeholder = placeholders[name];
   if (name === 'returns' && !returns.batch) loadPending();
+  if (name === 'shift') showShift();
   focusScan();
 }
 
@@ -336,7 +351,7 @@ async function onScan(code) {
       case 'placement': await placementScan(code); break;
       case 'returns': await returnsScan(code); break;
       case 'inventory': await inventoryScan(code); break;
-      default: flash('Смены — скоро', 'warn');
+      default: flash('В режиме «Смена» сканирование не нужно', 'warn');
     }
   } catch (error) {
     showError(error);
@@ -345,7 +360,10 @@ async function onScan(code) {
 
 /* ---------- issue ---------- */
 
-const issue = {parcels: [], matched: new Set(), chosen: {}, quote: null};
+const issue = {parcels: [], matched: new Set(), chosen: {}, quote: null,
+  method: 'cash'};
+// the open shift of the point (shift.js keeps it current)
+let currentShift = null;
 
 async function issueSearch(query) {
   $('#issue-result').replaceChildren();
@@ -381,7 +399,8 @@ function renderIssue(parcels, matched) {
   $('#issue-parcels').replaceChildren(parcels.length ? grid : '');
   $('#issue-signature').checked = false;
   $('#issue-actions').hidden = !parcels.length;
-  updateIssue();
+  setPayMethod('cash');
+  updateIssue(parcels.length > 0);
 }
 
 function parcelCard(parcel) {
@@ -467,7 +486,129 @@ function issueReady() {
     if (rules.id_check_required && !choice.idCheck) return false;
     if (rules.signature_required) signature = true;
   }
-  return !signature || $('#issue-signature').checked;
+  if (signature && !$('#issue-signature').checked) return false;
+  return paymentReady();
+}
+
+/* ---------- payment at issue ---------- */
+
+function dueKop() {
+  return Math.round(localTotal() * 100);
+}
+
+function setPayMethod(method) {
+  issue.method = method;
+  $$('#issue-payment [data-pay]').forEach((b) =>
+    b.classList.toggle('active', b.dataset.pay === method));
+  for (const kind of ['cash', 'card', 'sbp']) {
+    const input = $(`#pay-${kind}`);
+    input.value = '';
+    input.disabled = method !== 'mixed' && method !== kind;
+  }
+  $('#pay-tendered').value = '';
+  $('#pay-tendered').disabled = method !== 'cash' && method !== 'mixed';
+  updatePayment();
+}
+
+function payments() {
+  const due = dueKop();
+  const list = [];
+  for (const kind of ['cash', 'card', 'sbp']) {
+    const amount = issue.method === kind ? due
+      : issue.method === 'mixed' ? toKop($(`#pay-${kind}`).value) : 0;
+    if (amount) list.push({method: kind, amount});
+  }
+  const tendered = toKop($('#pay-tendered').value);
+  const cash = list.find((p) => p.method === 'cash');
+  if (cash && tendered) cash.tendered = tendered;
+  return list;
+}
+
+function paymentProblem() {
+  const due = dueKop();
+  if (!due) return '';
+  if (!currentShift) return 'Смена не открыта: откройте её в режиме «Смена» (F6)';
+  const list = payments();
+  if (list.some((p) => Number.isNaN(p.amount) || Number.isNaN(p.tendered))) {
+    return 'Неверная сумма';
+  }
+  const paid = list.reduce((sum, p) => sum + p.amount, 0);
+  if (paid < due) return `Не хватает ${money(fromKop(due - paid))} ₽`;
+  if (paid > due) return `Больше суммы к оплате на ${money(fromKop(paid - due))} ₽`;
+  const cash = list.find((p) => p.method === 'cash');
+  if (cash && cash.tendered !== undefined && cash.tendered < cash.amount) {
+    return 'Получено наличными меньше суммы наличными';
+  }
+  return '';
+}
+
+function paymentReady() {
+  return !paymentProblem();
+}
+
+function updatePayment() {
+  const due = dueKop();
+  $('#issue-payment').hidden = !due || !chosenParcels().length;
+  if (issue.method !== 'mixed') {
+    for (const kind of ['cash', 'card', 'sbp']) {
+      $(`#pay-${kind}`).value = issue.method === kind ? money(fromKop(due)) : '';
+    }
+  }
+  const cash = payments().find((p) => p.method === 'cash');
+  const change = cash && cash.tendered > cash.amount ? cash.tendered - cash.amount : 0;
+  $('#pay-change').textContent = money(fromKop(change));
+  const problem = paymentProblem();
+  $('#pay-status').textContent = problem || (due ? 'Оплата сходится' : '');
+  $('#pay-status').className = problem ? 'error' : 'muted';
+}
+
+function paymentBody(list) {
+  return list.map((p) => {
+    const item = {method: p.method, amount: fromKop(p.amount)};
+    if (p.tendered !== undefined) item.tendered = fromKop(p.tendered);
+    return item;
+  });
+}
+
+function showIssueResult(data, title) {
+  const issued = data.issued || [];
+  const refused = data.refused || [];
+  const rows = issued.map((p) => el('li', {},
+    `${p.supplier.name} № ${p.order_number} — ${p.state_name}`))
+    .concat(refused.map((p) => el('li', {},
+      `${p.supplier.name} № ${p.order_number} — ${p.state_name}`)));
+  const change = toKop(data.change);
+  $('#issue-result').replaceChildren(el('div', {class: 'card'},
+    el('b', {}, title),
+    change ? el('p', {class: 'big-text'}, `Сдача: ${money(data.change)} ₽`) : '',
+    el('ul', {}, rows),
+    receiptList(data.receipts || []),
+    data.print_error ? el('p', {class: 'error'}, `Печать: ${data.print_error}`) : ''));
+}
+
+function receiptList(receipts) {
+  if (!receipts.length) return '';
+  return el('ul', {class: 'log receipts'}, receipts.map((receipt) => {
+    const failed = receipt.state !== 'done';
+    const item = el('li', {class: failed ? 'bad receipt-failed' : 'ok'},
+      `Чек ${receipt.supplier}: ${money(receipt.total)} ₽ — ${receipt.state_name}`,
+      receipt.error ? el('div', {class: 'error'}, receipt.error) : '');
+    if (failed) {
+      item.append(el('button', {class: 'primary', onclick: async (event) => {
+        event.target.disabled = true;
+        try {
+          const done = await api.post(`receipts/${receipt.id}/send`);
+          item.replaceWith(receiptList([done]).firstChild);
+          flash(done.state === 'done' ? 'Чек пробит' : `Чек не пробит: ${done.error || ''}`,
+            done.state === 'done' ? 'ok' : 'bad', true);
+        } catch (error) {
+          showError(error);
+          event.target.disabled = false;
+        }
+      }}, 'Пробить чек повторно'));
+    }
+    return item;
+  }));
 }
 
 let quoteTimer = null;
@@ -479,6 +620,8 @@ function updateIssue(requote = false) {
   $('#issue-submit').disabled = !issueReady();
   $('#issue-refuse').disabled = !chosenParcels().length;
   $('#issue-total').textContent = money(localTotal());
+  updatePayment();
+  $('#issue-submit').disabled = !issueReady();
   if (requote) {
     clearTimeout(quoteTimer);
     quoteTimer = setTimeout(requestQuote, 250);
@@ -539,14 +682,23 @@ async function submitIssue() {
         return item;
       }),
     });
-    const data = await api.post('issue', body);
+    const list = payments();
+    let data;
+    if (list.length) {
+      body.payments = paymentBody(list);
+      data = await api.post('issue/pay', body);
+    } else {
+      data = await api.post('issue', body);
+    }
     const issued = data.issued || [];
     renderIssue([], []);
-    $('#issue-result').replaceChildren(el('div', {class: 'card'},
-      el('b', {}, `Выдано посылок: ${issued.length}`),
-      el('ul', {}, issued.map((p) => el('li', {},
-        `${p.supplier.name} № ${p.order_number} — ${p.state_name}`)))));
-    flash(`Выдано посылок: ${issued.length}`, 'ok', true);
+    showIssueResult(data, `Выдано посылок: ${issued.length}`);
+    if (data.fiscalized === false) {
+      flash('Выдано, но чек не пробит: пробейте его повторно', 'bad', true);
+    } else {
+      flash(`Выдано посылок: ${issued.length}`, 'ok', true);
+    }
+    if (list.length) refreshShift();
   } catch (error) {
     showError(error);
     $('#issue-result').replaceChildren(el('p', {class: 'error'}, error.message));
@@ -560,9 +712,25 @@ async function refuseParcels() {
   const reason = window.prompt('Причина отказа от посылок:', 'Отказ получателя');
   if (!reason) return;
   try {
-    const data = await api.post('issue/refuse', withPoint({
-      parcels: chosen.map((p) => p.id), reason}));
+    // the supplier's terms may charge the delivery even on a full refusal
+    const parcels = chosen.map((p) => ({id: p.id, refuse: reason}));
+    const quote = await api.post('issue/quote', withPoint({parcels}));
+    const fee = toKop(quote.total);
+    let data;
+    if (fee) {
+      const method = issue.method === 'mixed' ? 'cash' : issue.method;
+      const names = {cash: 'наличными', card: 'картой', sbp: 'по СБП'};
+      if (!window.confirm(`По условиям поставщика при отказе оплачивается доставка: `
+        + `${money(quote.total)} ₽. Принять оплату ${names[method]}?`)) return;
+      data = await api.post('issue/pay', withPoint({parcels,
+        payments: [{method, amount: fromKop(fee)}]}));
+      refreshShift();
+    } else {
+      data = await api.post('issue/refuse', withPoint({
+        parcels: chosen.map((p) => p.id), reason}));
+    }
     renderIssue([], []);
+    showIssueResult(data, `Отказ оформлен, посылок: ${(data.refused || []).length}`);
     flash(`Отказ оформлен, посылок: ${(data.refused || []).length}`, 'warn', true);
   } catch (error) {
     showError(error);
@@ -948,6 +1116,7 @@ async function startApp(point) {
   $('#user-name').textContent = session.login;
   setMode(mode);
   saveQueue(loadQueue());
+  refreshShift();
   // resume an open reception or inventory after a reload
   if (session.reception) {
     try { renderReception(await api.get(`receptions/${session.reception}`)); }
@@ -1006,6 +1175,13 @@ function init() {
   $('#issue-signature').addEventListener('change', () => updateIssue());
   $('#issue-submit').addEventListener('click', submitIssue);
   $('#issue-refuse').addEventListener('click', refuseParcels);
+  $$('#issue-payment [data-pay]').forEach((b) =>
+    b.addEventListener('click', () => { setPayMethod(b.dataset.pay); updateIssue(); }));
+  for (const id of ['#pay-cash', '#pay-card', '#pay-sbp', '#pay-tendered']) {
+    $(id).addEventListener('input', () => updateIssue());
+    $(id).addEventListener('keydown', submitOnEnter);
+  }
+  initShift();
   $('#reception-open').addEventListener('submit', openReception);
   $('#reception-close').addEventListener('click', closeReception);
   $('#returns-hand-over').addEventListener('click', handOver);
