@@ -1,1 +1,5 @@
-# Classes are registered in tryton.cfg (Tryton 8.0).
+# Classes are registered in tryton.cfg (Tryton 8.0); the connectors
+# register themselves by name when their file is imported.
+from . import connector_file
+
+__all__ = [connector_file]

@@ -1,0 +1,5 @@
+from trytond.exceptions import UserError
+
+
+class AccountError(UserError):
+    "A supplier account cannot do what was asked"

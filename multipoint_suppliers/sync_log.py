@@ -1,0 +1,301 @@
+"""One run of a supplier account for one point: a connector sync or a
+manifest import, with its counts and the records it could not take."""
+import datetime as dt
+import logging
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.transaction import Transaction, without_check_access
+
+from .connector import ConnectorError
+from .manifest import RowError
+from .savepoint import savepoint
+from .upsert import Upsert
+
+logger = logging.getLogger(__name__)
+# a file of more rows is imported by a worker (ir.queue), not by the dialog
+QUEUE_ROWS = 1000
+# a connector that never ends its pages is stopped there
+MAX_PAGES = 10000
+STATES = [
+    ('queued', "Queued"),
+    ('running', "Running"),
+    ('done', "Done"),
+    ('failed', "Failed"),
+    ]
+
+
+class SyncLog(ModelSQL, ModelView):
+    "Supplier Sync Log"
+    __name__ = 'multipoint.supplier.sync.log'
+    account = fields.Many2One(
+        'multipoint.supplier.account', "Account", required=True,
+        readonly=True, ondelete='CASCADE')
+    company = fields.Many2One(
+        'company.company', "Company", required=True, readonly=True)
+    point = fields.Many2One(
+        'multipoint.point', "Point", required=True, readonly=True,
+        ondelete='CASCADE')
+    kind = fields.Selection([
+            ('sync', "Connector Sync"),
+            ('import', "Manifest Import"),
+            ], "Kind", required=True, readonly=True)
+    state = fields.Selection(
+        STATES, "State", required=True, readonly=True, sort=False)
+    user = fields.Many2One('res.user', "User", readonly=True)
+    started = fields.DateTime("Started", readonly=True)
+    finished = fields.DateTime("Finished", readonly=True)
+    duration = fields.TimeDelta("Duration", readonly=True)
+    fetched = fields.Integer(
+        "Fetched", readonly=True,
+        help="Parcels (orders) received from the supplier.")
+    created = fields.Integer("Created", readonly=True)
+    updated = fields.Integer("Updated", readonly=True)
+    skipped = fields.Integer(
+        "Skipped", readonly=True,
+        help="Parcels unchanged, or whose changes their state refused.")
+    failed = fields.Integer("Failed", readonly=True)
+    rows = fields.Integer("Rows", readonly=True)
+    file = fields.Binary(
+        "File", filename='file_name', readonly=True,
+        states={'invisible': Eval('kind') != 'import'})
+    file_name = fields.Char(
+        "File Name", readonly=True,
+        states={'invisible': Eval('kind') != 'import'})
+    lines = fields.One2Many(
+        'multipoint.supplier.sync.log.line', 'log', "Errors and Warnings",
+        readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.account, Index.Equality()),
+                    (t.create_date, Index.Range())),
+                Index(t, (t.point, Index.Equality())),
+                Index(t, (t.state, Index.Equality(cardinality='low')),
+                    where=t.state.in_(['queued', 'running'])),
+                })
+        cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
+
+    @staticmethod
+    def default_state():
+        return 'queued'
+
+    @staticmethod
+    def default_user():
+        return Transaction().user or None
+
+    def get_rec_name(self, name):
+        return f'{self.account.rec_name} @ {self.point.code} #{self.id}'
+
+    @classmethod
+    def queue_syncs(cls, accounts):
+        "One queued task per account and point"
+        with without_check_access():
+            logs = cls.create([{
+                        'account': a.id,
+                        'company': a.company.id,
+                        'point': p.point.id,
+                        'kind': 'sync',
+                        } for a in cls._browse_accounts(accounts)
+                    for p in a.points])
+        for log in logs:
+            cls.__queue__.run_sync([log])
+        return logs
+
+    @classmethod
+    def _browse_accounts(cls, accounts):
+        Account = Pool().get('multipoint.supplier.account')
+        return Account.browse([a.id for a in accounts])
+
+    @classmethod
+    def create_import(cls, account, point, data, file_name=None):
+        """A queued import log of data for point; the user's access rules
+        decide whether it may be created"""
+        log, = cls.create([{
+                    'account': account.id,
+                    'company': account.company.id,
+                    'point': point.id,
+                    'kind': 'import',
+                    'file': data,
+                    'file_name': file_name,
+                    }])
+        return log
+
+    @classmethod
+    def process(cls, logs):
+        "Run each log now, or in a worker when its file is large"
+        for log in logs:
+            if log.kind == 'import' and (
+                    log.file or b'').count(b'\n') > QUEUE_ROWS:
+                cls.__queue__.run_import([log])
+            elif log.kind == 'import':
+                cls.run_import([log])
+            else:
+                cls.__queue__.run_sync([log])
+
+    # -- runs ------------------------------------------------------------
+
+    def _start(self):
+        self.state = 'running'
+        self.started = dt.datetime.utcnow()
+        self.lines = []
+
+    def _finish(self, state, counts=None, errors=(), fetched=None):
+        self.finished = dt.datetime.utcnow()
+        self.duration = self.finished - self.started
+        self.state = state
+        for name in ['fetched', 'created', 'updated', 'skipped']:
+            setattr(self, name, getattr(counts, name, 0))
+        if state == 'failed':
+            # nothing was written
+            self.created = self.updated = self.skipped = 0
+        if fetched is not None:
+            self.fetched = fetched
+        self.failed = len({e.order_number or e.row or 0
+                for e in errors if e.level == 'error'})
+        self.lines = [{
+                'row': e.row,
+                'order_number': e.order_number,
+                'barcode': e.barcode,
+                'level': e.level,
+                'message': self.account.redact(e.message)[:1000],
+                } for e in errors]
+
+    @classmethod
+    @without_check_access
+    def run_import(cls, logs):
+        "Import the manifest of each log: all its rows or none"
+        for log in cls.browse([l.id for l in logs]):
+            if log.state not in {'queued', 'failed'}:
+                continue
+            log._start()
+            account = log.account
+            connector = account.get_connector()
+            manifest, plan = None, None
+            try:
+                manifest = connector.import_manifest(
+                    log.file, log.file_name)
+                log.rows = manifest.rows
+                upsert = Upsert(account, log.point)
+                if not manifest.errors:
+                    plan = upsert.plan(manifest.parcels)
+                errors = manifest.errors + (plan.errors if plan else [])
+                if errors:
+                    log._finish('failed', plan, errors + (
+                            plan.warnings if plan else []),
+                        fetched=len(manifest.parcels))
+                else:
+                    with savepoint():
+                        upsert.apply(plan)
+                    log._finish('done', plan, plan.warnings)
+            except Exception as exception:
+                logger.info("import %s failed", log.id, exc_info=True)
+                log._finish('failed', plan, [RowError(None, gettext(
+                                'multipoint_suppliers.msg_run_failed',
+                                error=_error_text(exception)))],
+                    fetched=len(manifest.parcels) if manifest else 0)
+            log.save()
+
+    @classmethod
+    @without_check_access
+    def run_sync(cls, logs):
+        """Fetch the inbound parcels of each log's point page after page and
+        upsert them; the point's cursor moves only when the whole run is
+        written"""
+        pool = Pool()
+        AccountPoint = pool.get('multipoint.supplier.account.point')
+        for log in cls.browse([l.id for l in logs]):
+            if log.state != 'queued':
+                continue
+            log._start()
+            account = log.account
+            line, = AccountPoint.search([
+                    ('account', '=', account.id),
+                    ('point', '=', log.point.id),
+                    ]) or [None]
+            totals, errors = _Totals(), []
+            try:
+                if line is None:
+                    raise ConnectorError(gettext(
+                            'multipoint_suppliers.msg_point_not_served',
+                            account=account.rec_name,
+                            point=log.point.rec_name))
+                connector = account.get_connector()
+                if not connector.supports('fetch_inbound'):
+                    raise ConnectorError(gettext(
+                            'multipoint_suppliers.msg_connector_no_fetch',
+                            account=account.rec_name))
+                upsert = Upsert(account, log.point)
+                cursor = line.cursor
+                with savepoint():
+                    for _ in range(MAX_PAGES):
+                        parcels, next_cursor = connector.fetch_inbound(
+                            line.supplier_code, cursor)
+                        plan = upsert.plan(parcels)
+                        # a record in error does not hold the others back
+                        upsert.apply(plan)
+                        totals.add(plan)
+                        errors.extend(plan.errors + plan.warnings)
+                        if not parcels or next_cursor in {None, cursor}:
+                            cursor = next_cursor or cursor
+                            break
+                        cursor = next_cursor
+                    now = dt.datetime.utcnow()
+                    line.cursor = cursor
+                    line.last_sync = now
+                    line.save()
+                    account.last_sync = now
+                    account.save()
+                log._finish('done', totals, errors)
+            except Exception as exception:
+                logger.info("sync %s failed", log.id, exc_info=True)
+                log._finish('failed', totals, errors + [RowError(None,
+                            gettext('multipoint_suppliers.msg_run_failed',
+                                error=_error_text(exception)))])
+            log.save()
+
+
+class _Totals:
+    "The counts of the pages of one sync run"
+
+    def __init__(self):
+        self.fetched = self.created = self.updated = 0
+        self.skipped = self.failed = 0
+
+    def add(self, plan):
+        for name in ['fetched', 'created', 'updated', 'skipped', 'failed']:
+            setattr(self, name, getattr(self, name) + getattr(plan, name))
+
+
+def _error_text(exception):
+    message = getattr(exception, 'message', None) or str(exception)
+    return message or exception.__class__.__name__
+
+
+class SyncLogLine(ModelSQL, ModelView):
+    "Supplier Sync Log Line"
+    __name__ = 'multipoint.supplier.sync.log.line'
+    log = fields.Many2One(
+        'multipoint.supplier.sync.log', "Log", required=True,
+        ondelete='CASCADE')
+    level = fields.Selection([
+            ('error', "Error"),
+            ('warning', "Warning"),
+            ], "Level", required=True)
+    row = fields.Integer("Row", help="The row of the file, for an import.")
+    order_number = fields.Char("Order Number")
+    barcode = fields.Char("Barcode")
+    message = fields.Char("Message", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('log')
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.log, Index.Equality())))
+        cls._order = [('row', 'ASC NULLS FIRST'), ('id', 'ASC')]

@@ -1,0 +1,373 @@
+"""Idempotent upsert of supplier parcels by (supplier, order number).
+
+plan() reads what exists in one query per chunk of order numbers (and one
+for their barcodes) and decides, without writing, what to create, what to
+update and what to leave; apply() then writes with list-based create and
+write. Changes apply only where the parcel's state allows them and never
+move a parcel back in its workflow:
+
+- expected: every change (recipient, amounts, point, new places, items)
+  and cancellation;
+- accepted, stored: a new storage deadline only;
+- any other state, and anything not allowed above: left as it is, with a
+  warning in the sync log.
+
+Every change made is logged as a "Supplier Update" parcel event.
+"""
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+from trytond.i18n import gettext
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+from trytond.modules.multipoint_core.parcel import normalize_phone
+
+from .manifest import RowError
+
+CHUNK = 1000
+# fields of ParcelData compared with the parcel and written as they are
+FIELDS = [
+    'recipient_name', 'recipient_phone', 'cod_amount', 'delivery_fee',
+    'declared_value', 'prepaid', 'weight', 'manifest']
+# the only change allowed once the parcel is at the point
+DEADLINE_STATES = {'accepted', 'stored'}
+# the phone is shown to owners only: events name the change, not the value
+SECRET_FIELDS = {'recipient_phone'}
+
+
+@dataclasses.dataclass
+class Plan:
+    to_create: list = dataclasses.field(default_factory=list)
+    # (parcel id, {field: value}, [change descriptions])
+    to_write: list = dataclasses.field(default_factory=list)
+    # (parcel id, [place values])
+    to_add_places: list = dataclasses.field(default_factory=list)
+    # (parcel id, [line values]): replace the items
+    to_replace_lines: list = dataclasses.field(default_factory=list)
+    to_cancel: list = dataclasses.field(default_factory=list)
+    # (parcel id, date, previous date)
+    to_extend: list = dataclasses.field(default_factory=list)
+    fetched: int = 0
+    unchanged: int = 0
+    refused: int = 0
+    errors: list = dataclasses.field(default_factory=list)
+    warnings: list = dataclasses.field(default_factory=list)
+
+    @property
+    def created(self):
+        return len(self.to_create)
+
+    @property
+    def updated(self):
+        return len({i for i, *_ in self.to_write}
+            | {i for i, _ in self.to_add_places}
+            | {i for i, _ in self.to_replace_lines}
+            | set(self.to_cancel)
+            | {i for i, *_ in self.to_extend})
+
+    @property
+    def failed(self):
+        return len({(e.order_number or e.row) for e in self.errors})
+
+    @property
+    def skipped(self):
+        return self.unchanged + self.refused
+
+
+class Upsert:
+    "Upsert the parcels of one supplier account"
+
+    def __init__(self, account, point=None):
+        self.account = account
+        self.supplier = account.supplier.id
+        self.company = account.company.id
+        self.point = point.id if point else None
+        self.point_codes = {
+            p.supplier_code: p.point.id for p in account.points}
+
+    def error(self, plan, data, message_id, level='error', **kwargs):
+        row = int(data.source) if (data.source or '').isdigit() else None
+        kwargs.setdefault('order', data.order_number)
+        target = plan.errors if level == 'error' else plan.warnings
+        target.append(RowError(row, gettext(
+                    'multipoint_suppliers.' + message_id,
+                    row=row or data.source or '', **kwargs),
+                order_number=data.order_number, level=level))
+
+    def plan(self, parcels):
+        plan = Plan(fetched=len(parcels))
+        for i in range(0, len(parcels), CHUNK):
+            self._plan_chunk(plan, parcels[i:i + CHUNK])
+        return plan
+
+    def _plan_chunk(self, plan, chunk):
+        pool = Pool()
+        Parcel = pool.get('multipoint.parcel')
+        Place = pool.get('multipoint.parcel.place')
+        Line = pool.get('multipoint.parcel.line')
+        existing = {r['order_number']: r for r in Parcel.search_read([
+                    ('supplier', '=', self.supplier),
+                    ('order_number', 'in', [p.order_number for p in chunk]),
+                    ], fields_names=['order_number', 'state', 'point']
+                + FIELDS + ['storage_deadline'])}
+        # the barcodes of this chunk already known to the supplier, and
+        # the places of the parcels found
+        barcodes = [pl.barcode for p in chunk for pl in p.places]
+        places = {}
+        for place in Place.search_read(['OR',
+                    [('supplier', '=', self.supplier),
+                        ('barcode', 'in', barcodes)],
+                    [('parcel', 'in', [r['id'] for r in existing.values()])],
+                    ], fields_names=['barcode', 'parcel']):
+            places[place['barcode']] = place['parcel']
+        lines = {}
+        if any(p.lines for p in chunk) and existing:
+            for line in Line.search_read([
+                        ('parcel', 'in', [r['id'] for r in existing.values()]),
+                        ], fields_names=[
+                        'parcel', 'name', 'article', 'quantity', 'unit_price',
+                        'vat_rate'], order=[('id', 'ASC')]):
+                lines.setdefault(line['parcel'], []).append(line)
+        by_id = {r['id']: r for r in existing.values()}
+        for data in chunk:
+            point = self._point(plan, data)
+            if point is None:
+                continue
+            record = existing.get(data.order_number)
+            taken = [pl.barcode for pl in data.places
+                if places.get(pl.barcode) not in {
+                        None, record and record['id']}]
+            if taken:
+                other = by_id.get(places[taken[0]])
+                self.error(plan, data, 'msg_row_barcode_taken',
+                    barcode=taken[0], other=other['order_number'] if other
+                    else self._order_number(places[taken[0]]))
+                continue
+            if record is None:
+                self._plan_create(plan, data, point)
+            else:
+                self._plan_update(plan, data, point, record,
+                    {b for b, p in places.items() if p == record['id']},
+                    lines.get(record['id'], []))
+
+    def _order_number(self, parcel_id):
+        Parcel = Pool().get('multipoint.parcel')
+        return Parcel(parcel_id).order_number
+
+    def _point(self, plan, data):
+        if data.point_code:
+            point = self.point_codes.get(data.point_code)
+            if point is None:
+                self.error(plan, data, 'msg_row_point_unknown',
+                    code=data.point_code)
+            return point
+        if self.point is None:
+            self.error(plan, data, 'msg_row_point_missing')
+        return self.point
+
+    def _check(self, plan, data):
+        """Whether a supplier's parcel may be created: manifests are
+        checked row by row before, connectors' data here"""
+        ok = True
+        for name in ['recipient_name', 'recipient_phone']:
+            if not getattr(data, name):
+                ok = False
+                self.error(plan, data, 'msg_row_field_missing', field=name)
+        if data.recipient_phone:
+            phone = normalize_phone(data.recipient_phone)
+            if not phone:
+                ok = False
+                self.error(plan, data, 'msg_row_field_invalid',
+                    field='recipient_phone', value=data.recipient_phone)
+            data.recipient_phone = phone
+        for name in ['cod_amount', 'delivery_fee', 'declared_value']:
+            value = getattr(data, name)
+            if value is not None and value < 0:
+                ok = False
+                self.error(plan, data, 'msg_row_field_invalid',
+                    field=name, value=value)
+        return ok
+
+    def _plan_create(self, plan, data, point):
+        if data.cancelled:
+            plan.unchanged += 1
+            return
+        if not self._check(plan, data):
+            return
+        values = {
+            'company': self.company,
+            'supplier': self.supplier,
+            'point': point,
+            'order_number': data.order_number,
+            'places': [('create', [
+                        self._place_values(pl) for pl in data.places])],
+            }
+        for name in FIELDS:
+            value = getattr(data, name)
+            if value is not None:
+                values[name] = value
+        if data.lines:
+            values['lines'] = [('create', [
+                        self._line_values(l) for l in data.lines])]
+        plan.to_create.append(values)
+
+    @staticmethod
+    def _place_values(place):
+        values = {'barcode': place.barcode}
+        if place.weight:
+            values['weight'] = place.weight
+        return values
+
+    @staticmethod
+    def _line_values(line):
+        return {
+            'name': line.name,
+            'article': line.article,
+            'quantity': line.quantity,
+            'unit_price': line.unit_price,
+            'vat_rate': line.vat_rate or 'none',
+            }
+
+    def _plan_update(self, plan, data, point, record, barcodes, lines):
+        state = record['state']
+        if data.recipient_phone:
+            data.recipient_phone = (
+                normalize_phone(data.recipient_phone) or data.recipient_phone)
+        changes = {}
+        for name in FIELDS:
+            value = getattr(data, name)
+            if value is not None and not _same(value, record[name]):
+                changes[name] = value
+        if point != record['point']:
+            changes['point'] = point
+        new_places = [pl for pl in data.places if pl.barcode not in barcodes]
+        new_lines = [self._line_values(l) for l in data.lines]
+        lines_changed = bool(data.lines) and (
+            [_line_key(l) for l in new_lines]
+            != [_line_key(l) for l in lines])
+        deadline = (data.storage_until
+            if data.storage_until
+            and data.storage_until != record['storage_deadline'] else None)
+        cancel = data.cancelled and state != 'cancelled'
+        if not (changes or new_places or lines_changed or deadline
+                or cancel):
+            plan.unchanged += 1
+            return
+        if state == 'expected':
+            if changes:
+                plan.to_write.append((record['id'], changes,
+                        self._describe(changes, record)))
+            if new_places:
+                plan.to_add_places.append((record['id'], [
+                            self._place_values(pl) for pl in new_places]))
+            if lines_changed:
+                plan.to_replace_lines.append((record['id'], new_lines))
+            if cancel:
+                plan.to_cancel.append(record['id'])
+            if deadline:
+                self.error(plan, data, 'msg_row_deadline_expected',
+                    level='warning')
+            return
+        refused = list(changes)
+        if new_places:
+            refused.append('places')
+        if lines_changed:
+            refused.append('lines')
+        if cancel:
+            refused.append('cancelled')
+        if deadline and state in DEADLINE_STATES:
+            plan.to_extend.append(
+                (record['id'], deadline, record['storage_deadline']))
+        elif deadline:
+            refused.append('storage_until')
+        if refused:
+            plan.refused += 1
+            self.error(plan, data, 'msg_row_state_refused', level='warning',
+                state=state, fields=', '.join(refused))
+
+    def _describe(self, changes, record):
+        return [name if name in SECRET_FIELDS
+            else f'{name}: {_show(record[name])} → {_show(value)}'
+            for name, value in changes.items()]
+
+    def apply(self, plan):
+        "Write the plan; the caller's transaction makes it all or nothing"
+        pool = Pool()
+        Parcel = pool.get('multipoint.parcel')
+        Place = pool.get('multipoint.parcel.place')
+        Line = pool.get('multipoint.parcel.line')
+        Event = pool.get('multipoint.parcel.event')
+        for i in range(0, len(plan.to_create), CHUNK):
+            Parcel.create(plan.to_create[i:i + CHUNK])
+        details = {}
+        if plan.to_write:
+            args = []
+            for parcel_id, values, described in plan.to_write:
+                args.extend(([Parcel(parcel_id)], values))
+                details.setdefault(parcel_id, []).extend(described)
+            Parcel.write(*args)
+        if plan.to_add_places:
+            Place.create([dict(values, parcel=parcel_id)
+                    for parcel_id, vlist in plan.to_add_places
+                    for values in vlist])
+            for parcel_id, vlist in plan.to_add_places:
+                details.setdefault(parcel_id, []).append(
+                    'places: +' + ', '.join(v['barcode'] for v in vlist))
+        if plan.to_replace_lines:
+            ids = [i for i, _ in plan.to_replace_lines]
+            Line.delete(Line.search([('parcel', 'in', ids)]))
+            Line.create([dict(values, parcel=parcel_id)
+                    for parcel_id, vlist in plan.to_replace_lines
+                    for values in vlist])
+            for parcel_id in ids:
+                details.setdefault(parcel_id, []).append('lines')
+        if plan.to_extend:
+            Parcel.write(*[a for parcel_id, date, _ in plan.to_extend
+                    for a in ([Parcel(parcel_id)],
+                        {'storage_deadline': date})])
+            for parcel_id, date, previous in plan.to_extend:
+                details.setdefault(parcel_id, []).append(
+                    f'storage_deadline: {_show(previous)} → {_show(date)}')
+        if details:
+            self._log_events(Event, Parcel.browse(list(details)), details)
+        if plan.to_cancel:
+            Parcel.cancel(Parcel.browse(plan.to_cancel))
+
+    def _log_events(self, Event, parcels, details):
+        user = Transaction().user or None
+        now = dt.datetime.utcnow()
+        account = self.account.rec_name
+        Event.create([{
+                    'parcel': p.id,
+                    'date': now,
+                    'user': user,
+                    'point': p.point.id,
+                    'kind': 'supplier_update',
+                    'detail': gettext(
+                        'multipoint_suppliers.msg_event_supplier_update',
+                        account=account, changes='; '.join(details[p.id])),
+                    } for p in parcels])
+
+
+def _same(value, current):
+    if isinstance(value, Decimal) or isinstance(current, Decimal):
+        return current is not None and Decimal(value) == Decimal(current)
+    if isinstance(value, float) and current is not None:
+        return abs(value - current) < 0.0005
+    return value == current
+
+
+def _show(value):
+    if value is None:
+        return '—'
+    if isinstance(value, dt.date):
+        return value.strftime('%d.%m.%Y')
+    return str(value)
+
+
+def _line_key(values):
+    return (values['name'], values['article'] or None, values['quantity'],
+        Decimal(values['unit_price']).quantize(Decimal('0.01')),
+        values['vat_rate'])
