@@ -86,6 +86,9 @@ class Upsert:
         self.point = point.id if point else None
         self.point_codes = {
             p.supplier_code: p.point.id for p in account.points}
+        Parcel = Pool().get('multipoint.parcel')
+        self.state_names = dict(
+            Parcel.fields_get(['state'])['state']['selection'])
 
     def error(self, plan, data, message_id, level='error', **kwargs):
         row = int(data.source) if (data.source or '').isdigit() else None
@@ -285,7 +288,8 @@ class Upsert:
         if refused:
             plan.refused += 1
             self.error(plan, data, 'msg_row_state_refused', level='warning',
-                state=state, fields=', '.join(refused))
+                state=self.state_names.get(state, state),
+                fields=', '.join(refused))
 
     def _describe(self, changes, record):
         return [name if name in SECRET_FIELDS
