@@ -6,7 +6,7 @@ message for the operator (returned, not raised). A point without a printer
 (none in its settings nor in [multipoint_printer]) prints nothing."""
 from decimal import Decimal
 
-from trytond.config import config
+from trytond import config
 
 from .printer import SECTION, SlipPrinter, try_print
 

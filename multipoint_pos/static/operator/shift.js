@@ -98,7 +98,7 @@ async function loadPendingReceipts() {
 function renderCounts() {
   $('#shift-counts').replaceChildren(
     el('tr', {}, el('th', {}, 'Номинал, ₽'), el('th', {}, 'Количество'), el('th', {}, 'Сумма, ₽')),
-    DENOMINATIONS.map((denomination) => el('tr', {},
+    ...DENOMINATIONS.map((denomination) => el('tr', {},
       el('td', {}, money(denomination)),
       el('td', {}, el('input', {type: 'number', min: 0, step: 1, inputmode: 'numeric',
         'data-denomination': denomination, oninput: updateCounted})),

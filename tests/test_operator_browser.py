@@ -1,0 +1,430 @@
+"""The operator screen in a real headless Chromium.
+
+Debian's chromium driven by Selenium through the system chromedriver (no
+downloaded browser), against a real trytond serving a SQLite database made by
+trytond-admin and filled through the ORM (browser_data.py). Between the
+browser and the server sits a TCP proxy on 127.0.0.1 that can refuse
+connections or swallow answers: the network failures of the offline queue.
+The fiscal register is the demo driver; the desk printer is a socket on
+127.0.0.1 keeping the ESC/POS bytes.
+
+The walk: login -> open shift -> accept a delivery (one scan while the
+server is unreachable, its retry's answer lost once) -> place -> issue with
+code and cash -> partial buyout with card -> close shift.
+
+MULTIPOINT_SCREENSHOTS=<folder> saves screenshots of the main views there
+(the README's pictures: docs/screenshots).
+
+Runs in the SQLite pass of the suite only (its database is its own SQLite
+file either way). Skipped when chromium, chromedriver or selenium are
+missing, unless MULTIPOINT_BROWSER_TESTS=required (CI), then it fails.
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+from trytond.modules.multipoint_pos.tests.devices import PrinterServer, cp866
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
+CHROMEDRIVER = shutil.which('chromedriver') or '/usr/bin/chromedriver'
+DATABASE = 'browser'
+PASSWORD = 'operator-pass-2026'
+
+try:
+    import selenium  # noqa: F401
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+except ImportError:
+    webdriver = None
+
+
+def missing():
+    if webdriver is None:
+        return "selenium is not installed"
+    for path in [CHROMIUM, CHROMEDRIVER]:
+        if not os.path.exists(path):
+            return (f"{path} is missing "
+                "(apt-get install chromium chromium-driver)")
+    return None
+
+
+def skip_reason():
+    if os.environ.get('TRYTOND_DATABASE_URI', '').startswith('postgresql'):
+        return "runs once, in the SQLite pass"
+    reason = missing()
+    if reason and os.environ.get('MULTIPOINT_BROWSER_TESTS') == 'required':
+        raise RuntimeError(f"browser tests required: {reason}")
+    return reason
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+class SwitchableProxy:
+    """A TCP proxy to the server: 'up' forwards, 'down' refuses (closes every
+    connection), 'drop' forwards the request but swallows the answer"""
+
+    def __init__(self, upstream):
+        self.upstream = upstream
+        self.mode = 'up'
+        self.dropped = 0
+        self.sockets = set()
+        self.lock = threading.Lock()
+        self.server = socket.create_server(('127.0.0.1', 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def set_mode(self, mode):
+        self.mode = mode
+        if mode != 'up':
+            with self.lock:
+                for sock in list(self.sockets):
+                    self.close(sock)
+
+    def close(self, sock):
+        self.sockets.discard(sock)
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        sock.close()
+
+    def accept(self):
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            if self.mode == 'down':
+                client.close()
+                continue
+            threading.Thread(
+                target=self.serve, args=(client,), daemon=True).start()
+
+    def serve(self, client):
+        try:
+            upstream = socket.create_connection(('127.0.0.1', self.upstream))
+        except OSError:
+            client.close()
+            return
+        with self.lock:
+            self.sockets.update({client, upstream})
+        threading.Thread(
+            target=self.pipe, args=(client, upstream), daemon=True).start()
+        while True:
+            try:
+                data = upstream.recv(65536)
+            except OSError:
+                data = b''
+            if not data or self.mode != 'up':
+                if data and self.mode == 'drop':
+                    self.dropped += 1
+                with self.lock:
+                    self.close(client)
+                    self.close(upstream)
+                return
+            try:
+                client.sendall(data)
+            except OSError:
+                return
+
+    def pipe(self, source, target):
+        while True:
+            try:
+                data = source.recv(65536)
+                if not data:
+                    break
+                target.sendall(data)
+            except OSError:
+                break
+
+    def stop(self):
+        self.server.close()
+        self.set_mode('down')
+
+
+@unittest.skipIf(skip_reason(), skip_reason())
+class OperatorBrowserTestCase(unittest.TestCase):
+    "The operator's day in Chromium"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tmp = tempfile.mkdtemp(prefix='multipoint-browser-')
+        cls.printer = PrinterServer()
+        cls.server_port = free_port()
+        cls.config = os.path.join(cls.tmp, 'trytond.conf')
+        with open(cls.config, 'w') as fp:
+            fp.write(f"""[database]
+uri = sqlite://
+path = {cls.tmp}
+language = ru
+[web]
+listen = 127.0.0.1:{cls.server_port}
+[session]
+authentications = password
+[multipoint_fiscal]
+driver = demo
+[multipoint_printer]
+host = 127.0.0.1
+port = {cls.printer.port}
+timeout = 2
+""")
+        open(os.path.join(cls.tmp, f'{DATABASE}.sqlite'), 'w').close()
+        bin_ = os.path.dirname(sys.executable)
+        env = {k: v for k, v in os.environ.items()
+            if not k.startswith('TRYTOND_') and k != 'DB_NAME'}
+        passfile = os.path.join(cls.tmp, 'admin-password')
+        with open(passfile, 'w') as fp:
+            fp.write('admin-browser-2026\n')
+        env['TRYTONPASSFILE'] = passfile
+        cls.env = env
+        cls.run_quiet([os.path.join(bin_, 'trytond-admin'), '-c', cls.config,
+                '-d', DATABASE, '--all', '--email', 'admin@example.com',
+                '-u', 'multipoint_pos', '--activate-dependencies', '-l', 'ru'],
+            timeout=600)
+        cls.data = json.loads(cls.run_quiet(cls.data_command('setup')))
+        cls.log = open(os.path.join(cls.tmp, 'trytond.log'), 'w')
+        cls.server = subprocess.Popen([os.path.join(bin_, 'trytond'),
+                '-c', cls.config, '-d', DATABASE],
+            env=env, stdout=cls.log, stderr=subprocess.STDOUT)
+        cls.wait_port(cls.server_port)
+        cls.proxy = SwitchableProxy(cls.server_port)
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for argument in ['--headless=new', '--no-sandbox', '--disable-gpu',
+                '--disable-dev-shm-usage', '--window-size=1366,768',
+                '--lang=ru-RU']:
+            options.add_argument(argument)
+        cls.driver = webdriver.Chrome(
+            service=Service(CHROMEDRIVER), options=options)
+        cls.driver.set_page_load_timeout(60)
+
+    @classmethod
+    def tearDownClass(cls):
+        for stop in [lambda: cls.driver.quit(), cls.proxy.stop,
+                cls.server.terminate, lambda: cls.server.wait(20),
+                cls.log.close, cls.printer.stop,
+                lambda: shutil.rmtree(cls.tmp, ignore_errors=True)]:
+            try:
+                stop()
+            except Exception:
+                pass
+        super().tearDownClass()
+
+    @classmethod
+    def data_command(cls, *args):
+        return [sys.executable, '-m',
+            'trytond.modules.multipoint_pos.tests.browser_data',
+            '-c', cls.config, '-d', DATABASE, *args]
+
+    @classmethod
+    def run_quiet(cls, command, timeout=300):
+        result = subprocess.run(command, env=cls.env, capture_output=True,
+            text=True, timeout=timeout)
+        if result.returncode:
+            raise RuntimeError(
+                f"{command[0]} failed:\n{result.stderr[-3000:]}")
+        return result.stdout
+
+    @classmethod
+    def wait_port(cls, port, timeout=60):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                socket.create_connection(('127.0.0.1', port), 1).close()
+                return
+            except OSError:
+                if cls.server.poll() is not None:
+                    break
+                time.sleep(0.2)
+        raise RuntimeError("trytond did not start, see its log")
+
+    # --- helpers -------------------------------------------------------
+    def wait(self, condition, message, timeout=15):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                value = condition()
+            except Exception:
+                value = None
+            if value:
+                return value
+            time.sleep(0.1)
+        self.fail(f"{message}; flash: {self.text('#flash')!r}")
+
+    def find(self, selector):
+        return self.driver.find_element(By.CSS_SELECTOR, selector)
+
+    def text(self, selector):
+        try:
+            text = self.find(selector).text
+        except Exception:
+            return ''
+        return text.replace('\xa0', ' ').replace('\u202f', ' ')
+
+    def wait_text(self, selector, expected, timeout=15):
+        self.wait(lambda: expected in self.text(selector),
+            f"{expected!r} not in {selector}: {self.text(selector)!r}",
+            timeout)
+
+    def key(self, key):
+        self.find('body').send_keys(key)
+
+    def scan(self, code):
+        field = self.find('#scan')
+        field.clear()
+        field.send_keys(code + Keys.ENTER)
+
+    def type(self, selector, value):
+        field = self.find(selector)
+        field.clear()
+        field.send_keys(value)
+
+    def click(self, selector):
+        self.wait(lambda: self.find(selector).is_enabled(),
+            f"{selector} stays disabled")
+        self.find(selector).click()
+
+    def shot(self, name):
+        folder = os.environ.get('MULTIPOINT_SCREENSHOTS')
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+            self.driver.save_screenshot(os.path.join(folder, f'{name}.png'))
+
+    def card(self, order_number):
+        return self.wait(lambda: next(c for c in self.driver.find_elements(
+                    By.CSS_SELECTOR, '#issue-parcels .parcel')
+                if f'№ {order_number}' in c.text),
+            f"no card of {order_number}")
+
+    # --- the walk ------------------------------------------------------
+    def test_operator_day(self):
+        driver = self.driver
+        driver.get(f'http://127.0.0.1:{self.proxy.port}/{DATABASE}'
+            '/multipoint/operator/')
+        self.wait(lambda: self.find('#login-name').is_displayed(),
+            "no login form")
+        self.type('#login-name', 'op_msk')
+        self.type('#login-password', PASSWORD + Keys.ENTER)
+        self.wait(lambda: self.find('#app').is_displayed(), "no app")
+        self.assertIn('MSK1', self.text('#point-name'))
+        driver.execute_script('window.confirm = () => true;')
+
+        # open the shift with the counted float
+        self.key(Keys.F6)
+        self.wait(lambda: self.find('#shift-open').is_displayed(),
+            "no open-shift form")
+        self.type('#shift-float', '1000')
+        self.find('#shift-open button').click()
+        self.wait_text('#shift-name', 'MSK1')
+        self.wait_text('#shift-cash', '1 000,00')
+
+        # accept the delivery; the first scan while the server is away
+        self.key(Keys.F2)
+        self.find('#reception-open button').click()
+        self.wait(lambda: self.find('#reception-view').is_displayed(),
+            "no reception")
+        self.proxy.set_mode('down')
+        self.scan('HB-1')
+        self.wait_text('#queue', 'Очередь: 1')
+        self.wait_text('#flash', 'Нет связи')
+        # the retry reaches the server but its answer is lost
+        self.proxy.set_mode('drop')
+        self.wait(lambda: self.proxy.dropped, "the retry never came", 20)
+        self.proxy.set_mode('up')
+        self.wait_text('#queue', 'Очередь: 0', 20)
+        self.wait_text('#reception-counts', 'Принято 1 из 2')
+        self.scan('RB-1')
+        # applied once: HB-1 counted once, RB-1 the second
+        self.wait_text('#reception-counts', 'Принято 2 из 2')
+        self.assertNotIn('Повтор', self.text('#reception-scans'))
+        self.shot('acceptance')
+        self.find('#reception-close').click()
+        self.wait_text('#reception-number', 'закрыта')
+
+        # place both parcels in the suggested cells
+        self.key(Keys.F3)
+        for barcode in ['HB-1', 'RB-1']:
+            self.scan(barcode)
+            suggestion = self.wait(lambda: (
+                    'рекомендуемая ячейка: ' in self.text('#placement-state')
+                    and self.text('#placement-state')),
+                "no suggested cell")
+            cell = suggestion.split('рекомендуемая ячейка: ')[1].split('.')[0]
+            self.scan(cell)
+            self.wait_text('#placement-state', 'Ожидается посылка')
+        self.assertEqual(
+            len(driver.find_elements(By.CSS_SELECTOR, '#placement-log li')),
+            2)
+
+        codes = json.loads(self.run_quiet(
+                self.data_command('codes', 'H-1', 'R-1')))
+
+        # issue H-1 with its code, cash 2,000 for 1,699
+        self.key(Keys.F1)
+        self.scan('H-1')
+        card = self.card('H-1')
+        card.find_element(By.CSS_SELECTOR, 'input.code').send_keys(
+            codes['H-1'])
+        self.wait_text('#issue-total', '1 699,00')
+        self.type('#pay-tendered', '2000')
+        self.wait_text('#pay-change', '301,00')
+        self.wait_text('#pay-status', 'Оплата сходится')
+        self.shot('issue-cash')
+        self.click('#issue-submit')
+        self.wait_text('#issue-result', 'Выдано посылок: 1')
+        self.wait_text('#issue-result', 'Сдача: 301,00')
+        self.wait_text('#issue-result', 'Чек Hermes: 1 699,00 ₽ — Пробит')
+        slip = self.printer.wait(1)
+        self.assertIn(cp866('H-1 (Hermes)'), slip)
+
+        # R-1: the skirt refused, 1,500 + the delivery fee 250 by card
+        self.scan('R-1')
+        card = self.card('R-1')
+        skirt = next(li for li in card.find_elements(By.CSS_SELECTOR, 'li')
+            if 'Юбка' in li.text)
+        skirt.find_element(By.CSS_SELECTOR, 'input').click()
+        self.wait_text('#issue-total', '1 750,00')
+        self.find('#issue-payment [data-pay="card"]').click()
+        card.find_element(By.CSS_SELECTOR, 'input.code').send_keys(
+            codes['R-1'])
+        self.wait_text('#pay-status', 'Оплата сходится')
+        self.shot('issue-partial-card')
+        self.click('#issue-submit')
+        self.wait_text('#issue-result', 'Выдана частично')
+        self.wait_text('#issue-result', 'Чек runCRM: 1 750,00 ₽ — Пробит')
+        self.shot('issue-result')
+
+        # close the shift: 1,000 + 1,699 in cash, counted exactly
+        self.key(Keys.F6)
+        self.wait_text('#shift-cash', '2 699,00')
+        self.wait_text('#shift-report', 'Hermes')
+        for denomination, quantity in [('2000', 1), ('500', 1), ('100', 1),
+                ('50', 1), ('10', 4), ('5', 1), ('2', 2)]:
+            self.find('#shift-counts '
+                f'input[data-denomination="{denomination}"]').send_keys(
+                str(quantity))
+        self.wait_text('#shift-counted', '2 699,00')
+        self.wait_text('#shift-difference', '0,00')
+        self.shot('shift')
+        self.find('#shift-close button').click()
+        self.wait_text('#shift-z', 'Z-отчёт')
+        self.assertIn('расхождение 0,00', self.text('#shift-z'))
+        self.wait(lambda: self.find('#shift-open').is_displayed(),
+            "the shift is still open")
+        z = self.printer.wait(2)
+        self.assertIn(cp866('runCRM'), z)
