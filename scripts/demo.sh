@@ -12,6 +12,7 @@
 #   MULTIPOINT_DB       postgresql://user[:password]@host:port/dbname (default: SQLite)
 #   MULTIPOINT_LISTEN   host:port for trytond (default 127.0.0.1:8000)
 #   DEMO_PARCELS        parcels created by the demo data (default 600)
+#   TRYTOND_MULTIPOINT_FISCAL__DRIVER   fiscal driver of the receipts (default demo)
 #   MULTIPOINT_DEMO_NO_SERVER=1   prepare the database, do not start the server
 set -euo pipefail
 
@@ -82,6 +83,11 @@ PYEOF
 fi
 export TRYTOND_WEB__ROOT="$VAR/sao/package"
 export TRYTOND_WEB__LISTEN="$LISTEN"
+# Receipts go to the demo fiscal register ([multipoint_fiscal] driver = demo: made-up
+# fiscal data, nothing printed), for the server, the cron, the worker and the demo
+# data. trytond turns TRYTOND_MULTIPOINT_FISCAL__DRIVER into that section and option
+# (fiscal.options() reads config.options('multipoint_fiscal')). Never in production.
+export TRYTOND_MULTIPOINT_FISCAL__DRIVER="${TRYTOND_MULTIPOINT_FISCAL__DRIVER:-demo}"
 
 KEY="$(printf '%s' "$DB_KEY" | sha256sum | cut -c1-16)"
 STATE="$VAR/state/demo-$KEY"
@@ -161,8 +167,18 @@ if [ -f "$STATE.initialised" ] && [ ! -f "$STATE.demo-data" ]; then
         fi
         die "scripts/demo_data.py failed (see above); the next 'make demo' runs it again"
     fi
-    touch "$STATE.demo-data"
+    touch "$STATE.demo-data" "$STATE.demo-pos"
     log "demo data loaded in $(( $(date +%s) - t0 ))s"
+elif [ -f "$STATE.demo-data" ] && [ ! -f "$STATE.demo-pos" ]; then
+    # demo data of an earlier version: add the accounting, the points of sale and
+    # the shifts (scripts/demo_data.py only creates what is missing)
+    log "adding points of sale and shifts to the demo data (scripts/demo_data.py)"
+    t0=$(date +%s)
+    "$PY" "$ROOT/scripts/demo_data.py" -c "$CONFIG" -d "$DBNAME" \
+        --logins-file "$VAR/demo-logins.txt" \
+        || die "scripts/demo_data.py failed (see above); the next 'make demo' runs it again"
+    touch "$STATE.demo-pos"
+    log "points of sale ready in $(( $(date +%s) - t0 ))s"
 fi
 
 [ -n "${MULTIPOINT_DEMO_NO_SERVER:-}" ] && { log "database ready; not starting the server"; exit 0; }

@@ -26,6 +26,22 @@ What it creates, through the real models:
 - staff with personal logins (owner, staff manager, accountant, analyst and
   four operators, one of them at two points). The logins and passwords are
   printed at the end and written to ``--logins-file``;
+- accounting as ``multipoint_pos.tests.pos_tools.setup_accounting`` makes
+  it (the minimal Russian chart of ``create_minimal_chart``, a fiscal year
+  of the current year with its move sequence and periods), every supplier
+  with a valid 10-digit INN (identifier ``ru_vat``, printed on receipts)
+  and a point of sale for every point (``Point.setup_pos``);
+- shifts at MSK-01 (after the parcels): one closed yesterday with paid
+  issues (cash with change, card, SBP, a partial buyout, card and cash
+  together), its cash collected down to the float and counted; one open
+  today with a float of 5,000 ₽ and two paid issues, so the operator
+  kuznetsova finds an open shift and an X-report with figures. The issues
+  go through ``Parcel.issue_with_payment`` as the operator and their
+  receipts through ``Receipt.send`` with the ``demo`` fiscal driver (the
+  demo data uses it whatever the configuration says; the demo server needs
+  ``[multipoint_fiscal] driver = demo``, which scripts/demo.sh sets with
+  TRYTOND_MULTIPOINT_FISCAL__DRIVER); yesterday's shift is then moved to
+  yesterday's hours with raw SQL;
 - N parcels spread over points and suppliers in every state, with Russian
   recipients, +7 9xx phones in the formats suppliers send, order numbers and
   box barcodes in each supplier's own format, 1–3 places, 1–4 items
@@ -59,7 +75,8 @@ them (the demo issues with the lower-level transitions: core alone takes no
 payment). Operators get their current point, staff a mobile number for the
 owners' one-time login codes. A few stored parcels per point get a fresh
 issue code, printed and written to the logins file, to demonstrate an
-issue.
+issue: two with cash on delivery (paid at the desk, ``POST …/issue/pay``)
+and two with nothing to pay, all issued with the code alone.
 
 The model code locks tables and rows (configuration singleton, cells,
 parcels); trytond wants them locked when the transaction starts (routes,
@@ -91,8 +108,10 @@ supplier at the first point whose places, exactly 1,000, travel with the
 manifest ``BENCH-1000``: ``scripts/bench.py`` accepts them through the API.
 
 The script is idempotent: when the demo company already exists it creates
-nothing but what is missing of ``--bench-manifest`` and exits with 0; it
-refuses (exit 2) a database holding another company. A fixed ``--seed``
+nothing but what is missing of ``--bench-manifest``, of the accounting and
+points of sale, and the shifts when MSK-01 has none (demo data of an
+earlier version), and exits with 0; it refuses (exit 2) a database holding
+another company. A fixed ``--seed``
 gives the same data on an empty database.
 """
 import argparse
@@ -102,7 +121,7 @@ import random
 import sys
 import time
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from zoneinfo import ZoneInfo
 
 COMPANY_NAME = "ООО «Мультипоинт»"
@@ -112,7 +131,8 @@ WORKFLOW_LIMIT = 5000
 LOCK_MODELS = [
     'multipoint.configuration', 'stock.location', 'multipoint.parcel',
     'multipoint.parcel.place', 'multipoint.reception', 'ir.sequence',
-    'ir.sequence.strict', 'res.user',
+    'ir.sequence.strict', 'res.user', 'sale.point.cash.session',
+    'account.fiscalyear', 'account.period',
     ]
 CENT = Decimal('0.01')
 
@@ -1112,8 +1132,10 @@ class Generator:
         Point = pool.get('multipoint.point')
         Party = pool.get('party.party')
         User = pool.get('res.user')
-        points = {p.code: p for p in Point.search(
+        found = {p.code: p for p in Point.search(
                 [('code', 'in', [p['code'] for p in POINTS])])}
+        points = {p['code']: found[p['code']] for p in POINTS
+            if p['code'] in found}
         suppliers = {}
         for s in SUPPLIERS:
             parties = Party.search([('name', '=', s['name'])], limit=1)
@@ -1830,6 +1852,399 @@ class BulkMode:
         log("  sample of %d parcels validated by the model", len(parcels))
 
 
+# ----------------------------------------------------------- point of sale
+
+SHIFT_POINT = 'MSK-01'
+SHIFT_OPERATOR = 'kuznetsova'
+SHIFT_FLOAT = Decimal('5000.00')
+
+
+def use_demo_fiscal_driver():
+    """The receipts of the demo data go to the demo register: never to a
+    real one, whatever the configuration says"""
+    from trytond import config
+    section = 'multipoint_fiscal'
+    current = (config.get(section, 'driver')
+        if config.has_section(section) else None)
+    if current == 'demo':
+        return
+    if not config.has_section(section):
+        config.add_section(section)
+    config.set(section, 'driver', 'demo')
+    if current:
+        log("Note: the demo data fiscalizes its receipts with the 'demo' "
+            "driver, not with the configured '%s'", current)
+    else:
+        log("Note: no [multipoint_fiscal] driver configured; the demo "
+            "data uses the 'demo' driver (set TRYTOND_MULTIPOINT_FISCAL__"
+            "DRIVER=demo for the server)")
+
+
+def setup_accounting(pool, company):
+    """What multipoint_pos.tests.pos_tools.setup_accounting does: the
+    minimal Russian chart (when the company has no chart), a fiscal year of
+    the current year (and of yesterday's, on the 1st of January) with its
+    move sequence and periods. Returns the accounts for Point.setup_pos."""
+    from trytond.modules.multipoint_pos.pos import create_minimal_chart
+    Account = pool.get('account.account')
+    FiscalYear = pool.get('account.fiscalyear')
+    Sequence = pool.get('ir.sequence.strict')
+    ModelData = pool.get('ir.model.data')
+    Date = pool.get('ir.date')
+    accounts = {}
+    if not Account.search([
+                ('company', '=', company.id), ('type', '!=', None),
+                ], limit=1):
+        accounts = create_minimal_chart(company)
+        log("  minimal chart of accounts (50, 60, 62, 90.01, 91.02)")
+    else:
+        cash = Account.search([
+                ('company', '=', company.id), ('code', '=', '50'),
+                ], limit=1)
+        if cash:
+            accounts['cash'] = cash[0]
+    today = Date.today()
+    for year in sorted({(today - dt.timedelta(days=1)).year, today.year}):
+        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if FiscalYear.search([
+                    ('company', '=', company.id),
+                    ('start_date', '<=', start), ('end_date', '>=', end),
+                    ], limit=1):
+            continue
+        sequence, = Sequence.create([{
+                    'name': str(year),
+                    'sequence_type': ModelData.get_id(
+                        'account', 'sequence_type_account_move'),
+                    'company': company.id,
+                    }])
+        fiscalyear, = FiscalYear.create([{
+                    'name': str(year),
+                    'company': company.id,
+                    'start_date': start,
+                    'end_date': end,
+                    'move_sequence': sequence.id,
+                    }])
+        FiscalYear.create_period([fiscalyear])
+        log("  fiscal year %d with its monthly periods", year)
+    return accounts
+
+
+def ensure_supplier_inns(pool, suppliers):
+    "Receipts carry the supplier's INN: every supplier has a valid one"
+    Party = pool.get('party.party')
+    Identifier = pool.get('party.identifier')
+    info = {s['key']: s for s in SUPPLIERS}
+    missing = []
+    for key, party in suppliers.items():
+        if not any(i.type in {'ru_vat', 'ru_inn'} and i.code
+                for i in party.identifiers):
+            missing.append({'party': party.id, 'type': 'ru_vat',
+                    'code': inn10(info[key]['inn_base'])})
+    if missing:
+        Identifier.create(missing)
+        log("  INN given to %d suppliers", len(missing))
+    return Party.browse([p.id for p in suppliers.values()])
+
+
+def issuable_with_code(pool, parcels, today, payable):
+    """The stored parcels an operator issues with the code alone (no ID
+    check), not expired, with (payable) or without anything to pay"""
+    Terms = pool.get('multipoint.supplier.terms')
+    terms = Terms.for_parcels((p.supplier.id, p.point.id) for p in parcels)
+    result = []
+    for parcel in parcels:
+        term = terms[(parcel.supplier.id, parcel.point.id)]
+        if term and term.id_check_required:
+            continue
+        if parcel.storage_deadline and parcel.storage_deadline < today:
+            continue
+        if bool(parcel.amount_due) != payable:
+            continue
+        result.append(parcel)
+    return result
+
+
+def round_up(amount, step):
+    "The banknotes a recipient hands over for amount"
+    step = Decimal(step)
+    return ((amount / step).to_integral_value(
+            rounding=ROUND_CEILING) * step).quantize(CENT)
+
+
+class Shifts:
+    """Point-of-sale setup of every point and the shifts of the demo: a
+    shift closed yesterday at SHIFT_POINT with paid issues (cash with
+    change, card, SBP, a partial buyout, card and cash together) whose
+    receipts the demo register fiscalized, then the shift of today, open
+    with a float of 5,000 ₽ and a couple of paid issues, so the X-report has
+    figures. Everything goes through the models (open_shift,
+    issue_with_payment, Receipt.send, collect, close_shift) as the operator;
+    yesterday's shift is then moved to yesterday's hours (raw SQL, like the
+    backdating of the workflow mode)."""
+
+    def __init__(self, gen, company, points, suppliers):
+        self.gen = gen
+        self.pool = gen.pool
+        self.company = company
+        self.points = points
+        self.suppliers = suppliers
+
+    def setup(self):
+        pool = self.pool
+        Point = pool.get('multipoint.point')
+        use_demo_fiscal_driver()
+        accounts = setup_accounting(pool, self.company)
+        self.suppliers = dict(zip(self.suppliers,
+                ensure_supplier_inns(pool, self.suppliers)))
+        points = Point.browse([p.id for p in self.points.values()])
+        missing = [p for p in points if not p.sale_point]
+        if missing:
+            Point.setup_pos(missing, accounts)
+            log("  point of sale of %s", ', '.join(p.code for p in missing))
+        self.points = {p.code: p for p in Point.browse(points)}
+        self.gen.commit()
+
+    def has_shifts(self):
+        Session = self.pool.get('sale.point.cash.session')
+        point = self.points[SHIFT_POINT]
+        return bool(Session.search([
+                    ('point', '=', point.sale_point.id)], limit=1))
+
+    def operator(self):
+        User = self.pool.get('res.user')
+        users = User.search([('login', '=', SHIFT_OPERATOR)], limit=1)
+        return users[0].id if users else 0
+
+    def local(self, point, day_offset, hour, minute=0):
+        "UTC naive moment of a local time at point day_offset days ago"
+        tz = ZoneInfo(point.timezone or 'Europe/Moscow')
+        today = self.gen.now.replace(tzinfo=dt.timezone.utc).astimezone(
+            tz).date()
+        day = today - dt.timedelta(days=day_offset)
+        return dt.datetime(day.year, day.month, day.day, hour, minute,
+            tzinfo=tz).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+    def candidates(self, point, before=None):
+        "Stored COD parcels of point to pay, oldest first"
+        pool = self.pool
+        Parcel = pool.get('multipoint.parcel')
+        domain = [
+            ('point', '=', point.id),
+            ('state', '=', 'stored'),
+            ('prepaid', '=', False),
+            ]
+        if before:
+            domain.append(('arrival_date', '<', before))
+        parcels = Parcel.search(domain, order=[('id', 'ASC')])
+        parcels = issuable_with_code(pool, parcels, point.local_date(), True)
+        # one supplier after the other, as recipients come
+        rank = defaultdict(int)
+        order = {}
+        for parcel in parcels:
+            order[parcel.id] = (rank[parcel.supplier.id], parcel.id)
+            rank[parcel.supplier.id] += 1
+        return sorted(parcels, key=lambda p: order[p.id])
+
+    def pay(self, point, parcel, payments, refused=None):
+        """Issue parcel with its payment and fiscalize the receipts as the
+        /issue/pay route does (commit, then the register)"""
+        pool = self.pool
+        Parcel = pool.get('multipoint.parcel')
+        Receipt = pool.get('multipoint.receipt')
+        code = Parcel.generate_codes([parcel])[parcel]
+        result = Parcel.issue_with_payment([parcel], point,
+            {parcel: ('code', code)}, payments, refused=refused,
+            signature=True)
+        Receipt.send(result['receipts'])
+        for receipt in Receipt.browse(result['receipts']):
+            if receipt.state != 'done':
+                raise RuntimeError(
+                    f"receipt {receipt.rec_name} not fiscalized: "
+                    f"{receipt.error_message}")
+        return result
+
+    @staticmethod
+    def plans(total, kinds):
+        "The payments of total for each kind of plan"
+        half = min((total / 2).quantize(Decimal('1')), Decimal('1000'))
+        return {
+            'cash': [{'method': 'cash', 'amount': total,
+                    'tendered': round_up(total, 500)}],
+            'card': [{'method': 'card', 'amount': total}],
+            'sbp': [{'method': 'sbp', 'amount': total}],
+            'mixed': [{'method': 'card', 'amount': total - half},
+                {'method': 'cash', 'amount': half,
+                    'tendered': round_up(half, 100)}],
+            }[kinds]
+
+    def partial(self, parcels):
+        """A parcel whose supplier allows a partial buyout, with one
+        refusable unit: (parcel, {line: 1})"""
+        pool = self.pool
+        Terms = pool.get('multipoint.supplier.terms')
+        terms = Terms.for_parcels((p.supplier.id, p.point.id) for p in parcels)
+        for parcel in parcels:
+            term = terms[(parcel.supplier.id, parcel.point.id)]
+            if not (term and term.partial_buyout):
+                continue
+            total = sum(l.quantity for l in parcel.lines)
+            for line in parcel.lines:
+                if line.refusable and total > 1:
+                    return parcel, {line: 1}
+        return None, None
+
+    def issue_all(self, point, parcels, kinds):
+        "Pay and issue parcels by the plans; [(parcel id, result)]"
+        Parcel = self.pool.get('multipoint.parcel')
+        done = []
+        partial_parcel, refused = None, None
+        if 'partial' in kinds:
+            partial_parcel, refused = self.partial(parcels)
+        parcels = [p for p in parcels if p != partial_parcel]
+        for kind in kinds:
+            if kind == 'partial':
+                if not partial_parcel:
+                    continue
+                parcel = partial_parcel
+                due = Parcel.amounts_due([parcel], refused)[parcel].total
+                payments = self.plans(due, 'cash')
+                result = self.pay(point, parcel, payments, refused)
+            else:
+                if not parcels:
+                    break
+                parcel = parcels.pop(0)
+                due = Parcel.amounts_due([parcel])[parcel].total
+                if kind == 'mixed' and due < 2:
+                    kind = 'card'
+                if kind == 'sbp' and 'sbp' not in (
+                        point.payment_methods or []):
+                    kind = 'card'
+                result = self.pay(point, parcel, self.plans(due, kind))
+            done.append((parcel.id, result))
+        return done
+
+    def run(self):
+        pool = self.pool
+        Session = pool.get('sale.point.cash.session')
+        Event = pool.get('multipoint.parcel.event')
+        transaction = self.gen.transaction
+        point = self.points[SHIFT_POINT]
+        yesterday_open = self.local(point, 1, 9, 0)
+        last_events = Event.search([], order=[('id', 'DESC')], limit=1)
+        first_event = (last_events[0].id if last_events else 0) + 1
+        with transaction.set_user(self.operator()), \
+                transaction.set_context(company=self.company.id):
+            # yesterday: opened, five paid issues, cash collected down to
+            # the float, counted and closed
+            parcels = self.candidates(point, before=yesterday_open)
+            shift = Session.open_shift(point, SHIFT_FLOAT)
+            yesterday = self.issue_all(point, parcels[:12],
+                ['cash', 'card', 'sbp', 'partial', 'mixed'])
+            shift = Session(shift.id)
+            cash = shift.expected_amount
+            if cash > SHIFT_FLOAT:
+                shift.collect(cash - SHIFT_FLOAT)
+            report = Session(shift.id).close_shift(
+                [(SHIFT_FLOAT, 1)] if SHIFT_FLOAT else [])
+            self.backdate(point, shift, yesterday, first_event)
+            # today: open with the float, a couple of paid issues
+            taken = {parcel_id for parcel_id, _ in yesterday}
+            parcels = [p for p in self.candidates(point)
+                if p.id not in taken]
+            today_shift = Session.open_shift(point, SHIFT_FLOAT)
+            today = self.issue_all(point, parcels[:2], ['cash', 'card'])
+            opened = min(self.local(point, 0, 9, 0),
+                self.gen.now - dt.timedelta(minutes=20))
+            session = Session.__table__()
+            cursor = transaction.connection.cursor()
+            cursor.execute(*session.update(
+                    [session.opened_at, session.create_date],
+                    [opened, opened], where=session.id == today_shift.id))
+        for cache in transaction.cache.values():
+            cache.clear()
+        today_shift = Session(today_shift.id)
+        x_report = today_shift.x_report()
+        self.gen.commit()
+        log("  %s: %s closed yesterday (%d paid issues, %s ₽ taken, "
+            "Z-report counted %s ₽); %s open today with a float of %s ₽ "
+            "(%d paid issues, %s ₽ taken)", point.code,
+            report['shift']['name'], len(yesterday), report['total'],
+            report['counted'], today_shift.rec_name, SHIFT_FLOAT,
+            len(today), x_report['total'])
+        return today_shift
+
+    def backdate(self, point, shift, issues, first_event):
+        """Yesterday's shift at yesterday's hours: the shift, its cash
+        transfers, sales, payments, receipts and the issued parcels with
+        their journal"""
+        pool = self.pool
+        Session = pool.get('sale.point.cash.session')
+        Transfer = pool.get('sale.point.cash.transfer')
+        Sale = pool.get('sale.point.sale')
+        Payment = pool.get('sale.point.payment')
+        Receipt = pool.get('multipoint.receipt')
+        Parcel = pool.get('multipoint.parcel')
+        Event = pool.get('multipoint.parcel.event')
+        cursor = self.gen.transaction.connection.cursor()
+        second = dt.timedelta(seconds=1)
+        opened = self.local(point, 1, 9, 2)
+        closed = self.local(point, 1, 21, 4)
+        collected = self.local(point, 1, 20, 51)
+        day = point.local_date(opened)
+        session = Session.__table__()
+        cursor.execute(*session.update(
+                [session.opened_at, session.closed_at, session.create_date,
+                    session.write_date],
+                [opened, closed, opened, closed],
+                where=session.id == shift.id))
+        rows = []
+        for transfer in Transfer.search([('session', '=', shift.id)]):
+            moment = opened if transfer.amount > 0 else collected
+            if transfer.type.multipoint_kind == 'difference':
+                moment = closed
+            rows.append((day, moment, transfer.id))
+        transfer_t = Transfer.__table__()
+        execute_many(cursor, transfer_t.update(
+                [transfer_t.date, transfer_t.create_date], [None, None],
+                where=transfer_t.id == 0), rows)
+        # the issues along the day, between 10:00 and 19:30
+        hours = [(10, 12), (11, 47), (13, 25), (15, 3), (17, 41), (19, 20)]
+        sale_rows, payment_rows, receipt_rows = [], [], []
+        parcel_rows, event_rows = [], []
+        for (parcel_id, result), (hour, minute) in zip(issues, hours):
+            moment = self.local(point, 1, hour, minute)
+            for sale in Sale.browse([int(s) for s in result['sales']]):
+                sale_rows.append((day, moment, moment + 20 * second,
+                        sale.id))
+                for payment in sale.payments:
+                    payment_rows.append((moment + 5 * second, payment.id))
+            for receipt in result['receipts']:
+                receipt_rows.append((moment + 6 * second,
+                        moment + 8 * second, moment + 8 * second,
+                        moment + second, int(receipt)))
+            parcel_rows.append((seconds(moment + 20 * second), parcel_id))
+            for event in Event.search([
+                        ('parcel', '=', parcel_id),
+                        ('id', '>=', first_event),
+                        ]):
+                event_rows.append((moment + 20 * second,
+                        moment + 20 * second, event.id))
+        for Model, columns, rows in [
+                (Sale, ['date', 'create_date', 'write_date'], sale_rows),
+                (Payment, ['create_date'], payment_rows),
+                (Receipt, ['sent_at', 'fiscal_date', 'write_date',
+                        'create_date'], receipt_rows),
+                (Parcel, ['issued_at'], parcel_rows),
+                (Event, ['date', 'create_date'], event_rows),
+                ]:
+            table = Model.__table__()
+            execute_many(cursor, table.update(
+                    [getattr(table, c) for c in columns],
+                    [None] * len(columns), where=table.id == 0), rows)
+        for cache in self.gen.transaction.cache.values():
+            cache.clear()
+
+
 # ------------------------------------------------------------ bench manifest
 
 def bench_manifest(gen, factory, points, suppliers):
@@ -1868,11 +2283,15 @@ def bench_manifest(gen, factory, points, suppliers):
 
 # --------------------------------------------------------------- reporting
 
-def demo_codes(gen, points, per_point=4):
+def demo_codes(gen, points, per_point=4, paid=2):
     """New issue codes for a few stored parcels of each point, so that an
     issue can be shown (the codes are kept hashed; the recipient would get
-    them by SMS)"""
-    Parcel = gen.pool.get('multipoint.parcel')
+    them by SMS): first `paid` parcels with cash on delivery, paid at the
+    desk (MSK-01 has an open shift), then parcels with nothing to pay; all
+    issued with the code alone (no ID check) and within their storage
+    time"""
+    pool = gen.pool
+    Parcel = pool.get('multipoint.parcel')
     if not hasattr(Parcel, 'generate_codes'):
         return []
     rows = []
@@ -1881,9 +2300,10 @@ def demo_codes(gen, points, per_point=4):
                 ('point', '=', point.id),
                 ('state', '=', 'stored'),
                 ], order=[('id', 'ASC')])
-        # those with nothing to pay first: core alone takes no payment
-        parcels.sort(key=lambda p: (bool(p.amount_due), p.id))
-        parcels = parcels[:per_point]
+        today = point.local_date()
+        payable = issuable_with_code(pool, parcels, today, True)[:paid]
+        free = issuable_with_code(pool, parcels, today, False)
+        parcels = (payable + free)[:per_point]
         if not parcels:
             continue
         codes = Parcel.generate_codes(parcels)
@@ -1900,7 +2320,8 @@ def codes_table(rows):
         tuple(r) for r in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(6)]
     lines = ["# Issue codes of a few stored parcels (for the demo of an "
-        "issue)"]
+        "issue; those with an amount to pay are paid at the desk, "
+        f"{SHIFT_POINT} has an open shift)"]
     for row in rows:
         lines.append('  '.join(c.ljust(w) for c, w in zip(row, widths))
             .rstrip())
@@ -1998,10 +2419,17 @@ def main(argv=None):
                     60, args.parcels / (len(POINTS) * 150))))
         if existing:
             company, = existing
+            codes = None
             with transaction.set_context(company=company.id):
                 points, suppliers, terms = gen.load(company)
-                log("Demo data already in %s (company %s): nothing to do.",
-                    database, company.rec_name)
+                log("Demo data already in %s (company %s): only what is "
+                    "missing.", database, company.rec_name)
+                # databases made before the point-of-sale setup get it
+                shifts = Shifts(gen, company, points, suppliers)
+                shifts.setup()
+                if not shifts.has_shifts():
+                    shifts.run()
+                    codes = demo_codes(gen, points)
                 if args.bench_manifest:
                     factory = ParcelFactory(gen.rng, gen.now, points,
                         suppliers, terms, args.parcels, history_days)
@@ -2011,8 +2439,12 @@ def main(argv=None):
                         factory.counters[key] = Parcel.search_count(
                             [('supplier', '=', supplier.id)]) + 10 ** 6
                     bench_manifest(gen, factory, points, suppliers)
-            if args.logins_file and not os.path.exists(args.logins_file):
-                write_logins(args.logins_file, database)
+            transaction.commit()
+            if codes:
+                log(codes_table(codes))
+            if args.logins_file and (codes
+                    or not os.path.exists(args.logins_file)):
+                write_logins(args.logins_file, database, codes)
             return 0
 
         log("Demo data for %s: %d parcels, %s mode, seed %d", database,
@@ -2029,6 +2461,11 @@ def main(argv=None):
             log("Company, %d points with cells, %d suppliers with terms, "
                 "%d staff (%.0f s)", len(points), len(suppliers), len(STAFF),
                 time.time() - started)
+            t0 = time.time()
+            shifts = Shifts(gen, company, points, suppliers)
+            shifts.setup()
+            points, suppliers = shifts.points, shifts.suppliers
+            log("Accounting and points of sale (%.0f s)", time.time() - t0)
             factory = ParcelFactory(gen.rng, gen.now, points, suppliers,
                 terms, args.parcels, history_days)
             t0 = time.time()
@@ -2040,6 +2477,10 @@ def main(argv=None):
                     BulkMode(gen, factory, points, suppliers, terms).run(
                         args.parcels)
             elapsed = time.time() - t0
+            if args.parcels:
+                t0 = time.time()
+                shifts.run()
+                log("Shifts at %s (%.0f s)", SHIFT_POINT, time.time() - t0)
             if args.bench_manifest:
                 bench_manifest(gen, factory, points, suppliers)
             codes = demo_codes(gen, points) if args.parcels else []
