@@ -5,7 +5,8 @@ from trytond.model import ModelView, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Eval, PYSONEncoder
-from trytond.transaction import Transaction, check_access
+from trytond.transaction import (
+    Transaction, check_access, without_check_access)
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
@@ -20,7 +21,10 @@ def check_import(account, point):
     pool = Pool()
     Account = pool.get('multipoint.supplier.account')
     Point = pool.get('multipoint.point')
+    ModelAccess = pool.get('ir.model.access')
     with check_access():
+        # an import is a sync log the user creates
+        ModelAccess.check('multipoint.supplier.sync.log', 'create')
         visible = (Account.search([('id', '=', account.id)])
             and Point.search([('id', '=', point.id)]))
     if not visible:
@@ -38,11 +42,13 @@ def check_import(account, point):
 
 
 def preview(account, point, data, file_name=None):
-    "(manifest, plan) of data: what an import would do, nothing written"
-    manifest = account.get_connector().import_manifest(data, file_name)
-    plan = None
-    if not manifest.errors:
-        plan = Upsert(account, point).plan(manifest.parcels)
+    """(manifest, plan) of data: what an import would do, nothing written;
+    the caller checked the user's access (check_import)"""
+    with without_check_access():
+        manifest = account.get_connector().import_manifest(data, file_name)
+        plan = None
+        if not manifest.errors:
+            plan = Upsert(account, point).plan(manifest.parcels)
     return manifest, plan
 
 
