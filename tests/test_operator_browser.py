@@ -206,7 +206,7 @@ timeout = 2
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
         for argument in ['--headless=new', '--no-sandbox', '--disable-gpu',
-                '--disable-dev-shm-usage', '--window-size=1366,768',
+                '--disable-dev-shm-usage', '--window-size=1366,900',
                 '--lang=ru-RU']:
             options.add_argument(argument)
         cls.driver = webdriver.Chrome(
@@ -303,6 +303,7 @@ timeout = 2
         folder = os.environ.get('MULTIPOINT_SCREENSHOTS')
         if folder:
             os.makedirs(folder, exist_ok=True)
+            self.driver.execute_script('window.scrollTo(0, 0);')
             self.driver.save_screenshot(os.path.join(folder, f'{name}.png'))
 
     def card(self, order_number):
