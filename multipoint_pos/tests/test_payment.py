@@ -428,7 +428,15 @@ class PaymentTestCase(DBTestCase):
             self.assertEqual(
                 sorted((p.method, p.amount) for p in receipt.payments),
                 [('card', D('1000')), ('cash', D('600'))])
-            Receipt.send([receipt])
+            # the queued task the worker runs after the commit
+            Queue = pool.get('ir.queue')
+            task, = [t for t in Queue.search([])
+                if t.data['model'] == 'multipoint.receipt']
+            self.assertEqual(
+                (task.data['method'], list(task.data['instances'])),
+                ('send', [receipt.id]))
+            task.run()
+            self.assertEqual(Receipt(receipt.id).state, 'done')
             refund = Sale(refund.id)
             self.assertEqual(refund.state, 'done')
             self.assertEqual(
