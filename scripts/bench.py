@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Multipoint benchmark of the operator API on PostgreSQL (``make bench``).
 
-It prints figures; it is not a test and fails only when it cannot run.
+It prints figures; it is not a test and fails only when it cannot run
+or when a payment through the API fails.
 
     python scripts/bench.py
         [--db-url postgresql://postgres@127.0.0.1:5432/multipoint_bench]
         [--parcels 100000] [--clients 4] [--lookups 2000] [--reuse]
-        [--operator kuznetsova] [--profile]
+        [--pays 100] [--pay-clients 1] [--operator kuznetsova] [--profile]
 
 The database URL defaults to $MULTIPOINT_BENCH_DB, then to the one above.
 
@@ -45,8 +46,21 @@ Steps:
 6. Serving recipients (scripts/bench_service.py): searches by the last 4
    phone digits, issue of prepaid parcels (search by order number, then the
    issue with a code), an inventory scanning up to 2,000 places cell by cell.
-7. Peak RSS of the server (VmHWM of /proc/<pid>/status) and a summary with
-   the targets: lookup p95 <= 30 ms, scan p95 <= 50 ms.
+7. Issue + payment + receipt through the API: ``--pays`` stored parcels
+   with cash on delivery at the first point, each ``POST /issue/pay`` with
+   its issue code and the payment (cash with change mostly, some card, SBP,
+   card and cash together) in the open shift of the point (the demo data
+   opens one; else the benchmark opens one with ``POST /shifts/open``); the
+   receipts go to the ``demo`` fiscal driver before the answer. Each answer
+   must be 200 with ``"fiscalized": true``; the failures are printed and
+   make the script exit with 1. ``--pay-clients`` desks at once.
+8. Peak RSS of the server (VmHWM of /proc/<pid>/status) and a summary with
+   the targets: lookup p95 <= 30 ms, scan p95 <= 50 ms, issue + payment +
+   receipt p95 <= 150 ms.
+
+Databases generated before the point-of-sale setup of the demo data get it
+(``scripts/demo_data.py`` on the database adds only what is missing; the
+template is refreshed).
 
 ``--profile`` then runs a few lookups and scans inside this process through
 trytond's WSGI application with cProfile and a count of the SQL statements
@@ -79,7 +93,7 @@ import bench_service  # noqa: E402 (serving recipients, inventory)
 
 MODULES = ['multipoint_core', 'multipoint_pos', 'multipoint_suppliers',
     'multipoint_tickets']
-TARGETS = {'lookup': 30.0, 'scan': 50.0}
+TARGETS = {'lookup': 30.0, 'scan': 50.0, 'pay': 150.0}
 DEFAULT_URL = 'postgresql://postgres@127.0.0.1:5432/multipoint_bench'
 
 
@@ -200,6 +214,10 @@ listen = 127.0.0.1:{port}
 
 [session]
 authentications = password
+
+[multipoint_fiscal]
+# receipts of issue/pay: the demo register (made-up fiscal data)
+driver = demo
 """)
     return path
 
@@ -285,6 +303,26 @@ def prepare(args, db, config, env):
         log("  template %s kept for --reuse (%.0f s)", db.template,
             time.time() - started)
     return figures
+
+
+def ensure_pos(args, db, config, env):
+    """Data generated before the point-of-sale setup of the demo data: add
+    the accounting, the points of sale and the shifts (demo_data.py on an
+    existing database creates only what is missing), then refresh the
+    template"""
+    rows = db.query("SELECT sale_point FROM multipoint_point WHERE code = %s",
+        (demo_data.POINTS[0]['code'],))
+    if rows and rows[0][0]:
+        return
+    log("The data has no point of sale: scripts/demo_data.py adds them")
+    run([sys.executable, os.path.join(HERE, 'demo_data.py'), '-c', config,
+            '-d', db.name], env, "demo_data.py (points of sale)")
+    if args.reuse and not args.no_template and db.exists(db.template):
+        started = time.time()
+        db.drop(db.template)
+        db.create(db.template, template=db.name)
+        log("  template %s refreshed (%.0f s)", db.template,
+            time.time() - started)
 
 
 # ------------------------------------------------------------------ server
@@ -674,6 +712,11 @@ def parse_args(argv=None):
         help="prepaid parcels issued through the API")
     parser.add_argument('--inventory-places', type=int, default=2000,
         help="places scanned by the inventory")
+    parser.add_argument('--pays', type=int, default=100,
+        help="parcels with cash on delivery issued with their payment "
+        "and receipt through POST issue/pay")
+    parser.add_argument('--pay-clients', type=int, default=1,
+        help="desks paying at once (default 1)")
     parser.add_argument('--single', type=int, default=300,
         help="lookups from a single client first, for the latency without "
         "contention (0: skip)")
@@ -711,6 +754,7 @@ def main(argv=None):
         "%d lookups", db.name, db.uri, args.parcels, args.clients,
         args.lookups)
     figures = prepare(args, db, config, env)
+    ensure_pos(args, db, config, env)
     points = point_ids(db, codes)
     barcodes, population = lookup_barcodes(db, points.values(),
         args.lookups + 50, rng)
@@ -775,6 +819,21 @@ def main(argv=None):
         log("   %d scans (%d places): %s; complete %.2f s",
             inventory['count'], inventory['places'], fmt_stats(inventory),
             inventory['complete'])
+        log("")
+        log("6. Issue + payment + receipt through the API at %s: %d parcels "
+            "with cash on delivery, POST issue/pay, %d desk(s), demo fiscal "
+            "driver", first_point, args.pays, args.pay_clients)
+        pay = bench_service.bench_pay(server, db, login, password,
+            points[first_point], args.pays, rng, clients=args.pay_clients)
+        log("   shift %s%s", pay['shift'].get('name'),
+            " (opened by the benchmark)" if pay['opened'] else "")
+        log("   %s", fmt_stats(pay))
+        log("   %d paid issues in %.1f s: %.1f issues/s (%s); %d failures",
+            pay['count'], pay['wall'], pay['rate'], ', '.join(
+                f'{k} {v}' for k, v in sorted(pay['kinds'].items())),
+            len(pay['failures']))
+        for failure in pay['failures'][:10]:
+            log("   FAILED: %s", failure)
         memory = max((s.memory() for s in servers),
             key=lambda m: m.get('VmHWM', 0))
     finally:
@@ -815,6 +874,14 @@ def main(argv=None):
         ("issue of a prepaid parcel p50 / p95",
             f"{issue['issue']['p50']:.1f} / {issue['issue']['p95']:.1f} ms",
             "", None),
+        ("issue + payment + receipt p95", f"{pay['p95']:.1f} ms",
+            f"<= {TARGETS['pay']:.0f} ms", pay['p95'] <= TARGETS['pay']),
+        ("issue + payment + receipt p50 / p99",
+            f"{pay['p50']:.1f} / {pay['p99']:.1f} ms", "", None),
+        ("paid issues per second",
+            f"{pay['rate']:.1f} ({pay['count']} through the API, "
+            f"{args.pay_clients} desk(s), {len(pay['failures'])} failures)",
+            "", None),
         ("inventory scan p50 / p95",
             f"{inventory['p50']:.1f} / {inventory['p95']:.1f} ms "
             f"({inventory['count']} scans)", "", None),
@@ -836,6 +903,10 @@ def main(argv=None):
         profile(db, config, login, password, barcodes, points[first_point],
             acceptance['reception'])
     shutil.rmtree(folder, ignore_errors=True)
+    if pay['failures']:
+        log("%d of the payments through the API failed (see step 6)",
+            len(pay['failures']))
+        return 1
     return 0
 
 
