@@ -24,9 +24,12 @@ from trytond.transaction import Transaction
 
 from trytond.modules.multipoint_core.parcel import normalize_phone
 
+from .bulk import create_parcels
 from .manifest import RowError
 
 CHUNK = 1000
+# new parcels go in by this many (multi-row inserts, see bulk.py)
+CREATE_CHUNK = 5000
 # fields of ParcelData compared with the parcel and written as they are
 FIELDS = [
     'recipient_name', 'recipient_phone', 'cod_amount', 'delivery_fee',
@@ -303,8 +306,8 @@ class Upsert:
         Place = pool.get('multipoint.parcel.place')
         Line = pool.get('multipoint.parcel.line')
         Event = pool.get('multipoint.parcel.event')
-        for i in range(0, len(plan.to_create), CHUNK):
-            Parcel.create(plan.to_create[i:i + CHUNK])
+        for i in range(0, len(plan.to_create), CREATE_CHUNK):
+            create_parcels(plan.to_create[i:i + CREATE_CHUNK])
         details = {}
         if plan.to_write:
             args = []

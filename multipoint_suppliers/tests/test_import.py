@@ -200,20 +200,19 @@ class SupplierImportTestCase(DBTestCase):
     def test_import_rolls_back_a_failure_while_writing(self):
         "A failure after some parcels were written leaves none of them"
         pool = Pool()
-        Parcel = pool.get('multipoint.parcel')
         company, msk, _, shop, account = self.fixture()
         with set_company(company):
             calls = []
-            create = Parcel.create.__func__
+            create = upsert_module.create_parcels
 
-            def failing_create(cls, vlist):
+            def failing_create(vlist):
                 calls.append(len(vlist))
                 if len(calls) == 3:
                     raise RuntimeError("disk full")
-                return create(cls, vlist)
-            with patch.object(upsert_module, 'CHUNK', 2), \
-                    patch.object(Parcel, 'create',
-                        classmethod(failing_create)):
+                return create(vlist)
+            with patch.object(upsert_module, 'CREATE_CHUNK', 2), \
+                    patch.object(upsert_module, 'create_parcels',
+                        failing_create):
                 log = self.run_import(account, msk, csv_bytes(rows(6)))
             self.assertEqual(calls, [2, 2, 2])
             self.assertEqual(log.state, 'failed')
@@ -245,7 +244,19 @@ class SupplierImportTestCase(DBTestCase):
             self.assertEqual(sorted(p.barcode for p in parcels[0].places),
                 ['2000000000001', '2000000000099'])
             self.assertEqual(parcels[0].weight, 2.5)
-            self.assertEqual(parcels[0].recipient_phone, '+79160010101')
+            # as the ORM would have made them (bulk.py)
+            first = parcels[0]
+            self.assertEqual((first.state, first.company, first.point,
+                    first.prepaid, first.amount_due), ('expected', company,
+                    msk, False, Decimal('1789.00')))
+            self.assertEqual(first.recipient_phone, '+79160010101')
+            self.assertEqual(first.phone_last4, '0101')
+            self.assertEqual(first.recipient_key, 'получатель 1')
+            self.assertEqual({(p.supplier, p.state) for p in first.places},
+                {(shop, 'expected')})
+            self.assertEqual([(e.kind, e.to_state, e.point)
+                    for e in first.events], [('created', 'expected', msk)])
+            self.assertTrue(first.create_date)
             events = Event.search_count([])
             for data, name in [(csv_bytes(table), 'again.csv'),
                     (xlsx_bytes(table), 'again.xlsx')]:
