@@ -477,9 +477,7 @@ class ParcelPlace(ModelSQL, ModelView):
     @classmethod
     def preprocess_values(cls, mode, values):
         values = super().preprocess_values(mode, values)
-        if mode == 'create' and values.get('parcel') and (
-                not values.get('supplier')):
-            # bulk imports give the supplier they know: no read per place
+        if mode == 'create' and values.get('parcel'):
             Parcel = Pool().get('multipoint.parcel')
             values['supplier'] = Parcel(values['parcel']).supplier.id
         if 'barcode' in values and not (values['barcode'] or '').strip():
