@@ -243,9 +243,12 @@ def bench_pay(server, db, login, password, point_id, count, rng,
         ok = response.status_code == 200
         body = response.json() if ok else None
         if not ok or body.get('fiscalized') is not True:
+            detail = response.text[:300] if not ok else "not fiscalized: " + (
+                '; '.join(f"{r.get('name')} {r.get('state')}: "
+                    f"{r.get('error')}" for r in body.get('receipts') or []))
             with lock:
                 failures.append((order_number, kind, response.status_code,
-                        response.text[:300]))
+                        detail))
             return
         if timed:
             with lock:
