@@ -109,33 +109,15 @@ class Upsert:
         return plan
 
     def _plan_chunk(self, plan, chunk):
-        pool = Pool()
-        Parcel = pool.get('multipoint.parcel')
-        Place = pool.get('multipoint.parcel.place')
-        Line = pool.get('multipoint.parcel.line')
-        existing = {r['order_number']: r for r in Parcel.search_read([
-                    ('supplier', '=', self.supplier),
-                    ('order_number', 'in', [p.order_number for p in chunk]),
-                    ], fields_names=['order_number', 'state', 'point']
-                + FIELDS + ['storage_deadline'])}
+        existing = self._read_parcels([p.order_number for p in chunk])
+        ids = [r['id'] for r in existing.values()]
         # the barcodes of this chunk already known to the supplier, and
         # the places of the parcels found
-        barcodes = [pl.barcode for p in chunk for pl in p.places]
-        places = {}
-        for place in Place.search_read(['OR',
-                    [('supplier', '=', self.supplier),
-                        ('barcode', 'in', barcodes)],
-                    [('parcel', 'in', [r['id'] for r in existing.values()])],
-                    ], fields_names=['barcode', 'parcel']):
-            places[place['barcode']] = place['parcel']
+        places, barcodes = self._read_places(
+            [pl.barcode for p in chunk for pl in p.places], ids)
         lines = {}
-        if any(p.lines for p in chunk) and existing:
-            for line in Line.search_read([
-                        ('parcel', 'in', [r['id'] for r in existing.values()]),
-                        ], fields_names=[
-                        'parcel', 'name', 'article', 'quantity', 'unit_price',
-                        'vat_rate'], order=[('id', 'ASC')]):
-                lines.setdefault(line['parcel'], []).append(line)
+        if any(p.lines for p in chunk) and ids:
+            lines = self._read_lines(ids)
         by_id = {r['id']: r for r in existing.values()}
         for data in chunk:
             point = self._point(plan, data)
@@ -155,8 +137,72 @@ class Upsert:
                 self._plan_create(plan, data, point)
             else:
                 self._plan_update(plan, data, point, record,
-                    {b for b, p in places.items() if p == record['id']},
+                    barcodes.get(record['id'], set()),
                     lines.get(record['id'], []))
+
+    # Reads straight from the tables: one query per chunk, no record
+    # instances (the caller checked the user's access)
+
+    def _read_parcels(self, numbers):
+        "{order number: {field: value}} of the supplier's parcels"
+        Parcel = Pool().get('multipoint.parcel')
+        table = Parcel.__table__()
+        names = ['id', 'order_number', 'state', 'point'] + FIELDS + [
+            'storage_deadline']
+        cursor = Transaction().connection.cursor()
+        if not numbers:
+            return {}
+        cursor.execute(*table.select(*[getattr(table, n) for n in names],
+                where=(table.supplier == self.supplier)
+                & table.order_number.in_(numbers)))
+        records = {}
+        for row in cursor:
+            record = dict(zip(names, row))
+            for name in ['cod_amount', 'delivery_fee', 'declared_value']:
+                if record[name] is not None:
+                    record[name] = Decimal(str(record[name]))
+            if record['prepaid'] is not None:
+                record['prepaid'] = bool(record['prepaid'])
+            if isinstance(record['storage_deadline'], str):
+                record['storage_deadline'] = dt.date.fromisoformat(
+                    record['storage_deadline'])
+            records[record['order_number']] = record
+        return records
+
+    def _read_places(self, barcodes, parcel_ids):
+        """({barcode: parcel id} of barcodes known to the supplier,
+        {parcel id: set of barcodes} of parcel_ids)"""
+        Place = Pool().get('multipoint.parcel.place')
+        table = Place.__table__()
+        cursor = Transaction().connection.cursor()
+        owner, by_parcel = {}, {}
+        for keys, where in [
+                (barcodes, lambda: (table.supplier == self.supplier)
+                    & table.barcode.in_(barcodes)),
+                (parcel_ids, lambda: table.parcel.in_(parcel_ids))]:
+            if not keys:
+                continue
+            cursor.execute(*table.select(table.barcode, table.parcel,
+                    where=where()))
+            for barcode, parcel in cursor:
+                owner[barcode] = parcel
+                by_parcel.setdefault(parcel, set()).add(barcode)
+        return owner, by_parcel
+
+    def _read_lines(self, parcel_ids):
+        Line = Pool().get('multipoint.parcel.line')
+        table = Line.__table__()
+        names = ['parcel', 'name', 'article', 'quantity', 'unit_price',
+            'vat_rate']
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(*[getattr(table, n) for n in names],
+                where=table.parcel.in_(parcel_ids),
+                order_by=[table.id.asc]))
+        lines = {}
+        for row in cursor:
+            line = dict(zip(names, row))
+            lines.setdefault(line['parcel'], []).append(line)
+        return lines
 
     def _order_number(self, parcel_id):
         Parcel = Pool().get('multipoint.parcel')
