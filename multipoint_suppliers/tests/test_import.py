@@ -550,5 +550,21 @@ class SupplierImportTestCase(DBTestCase):
                     Account.sync_now([Account(account.id)])
             self.assertEqual(len(self.parcels(shop)), 2)
 
+    @with_transaction()
+    def test_every_string_translated_in_russian(self):
+        Translation = Pool().get('ir.translation')
+        sources = {(t.type, t.name, t.res_id, t.src)
+            for t in Translation.search([
+                    ('module', '=', 'multipoint_suppliers'),
+                    ('lang', '=', 'en')])}
+        translated = {(t.type, t.name, t.res_id, t.src)
+            for t in Translation.search([
+                    ('module', '=', 'multipoint_suppliers'),
+                    ('lang', '=', 'ru'), ('value', '!=', '')])}
+        # (the connector of these tests is no user's)
+        sources = {s for s in sources if s[3] != MemoryConnector.string}
+        self.assertTrue(sources)
+        self.assertEqual(sources - translated, set())
+
 
 del DBTestCase
