@@ -52,6 +52,17 @@ def preview(account, point, data, file_name=None):
     return manifest, plan
 
 
+def account_points(account):
+    "The points of account the user sees (operators: their own)"
+    Point = Pool().get('multipoint.point')
+    if not account:
+        return []
+    ids = [p.point.id for p in account.points]
+    with check_access():
+        visible = {p.id for p in Point.search([('id', 'in', ids)])}
+    return [i for i in ids if i in visible]
+
+
 def _line(error):
     if error.row:
         return gettext('multipoint_suppliers.msg_row_prefix',
@@ -75,9 +86,7 @@ class ImportManifestStart(ModelView):
 
     @fields.depends('account')
     def on_change_with_account_points(self, name=None):
-        if not self.account:
-            return []
-        return [p.point.id for p in self.account.points]
+        return account_points(self.account)
 
     @fields.depends('account', 'point')
     def on_change_account(self):
@@ -118,25 +127,17 @@ class ImportManifest(Wizard):
     result = StateAction('multipoint_suppliers.act_sync_log_form')
 
     def default_start(self, fields):
-        pool = Pool()
-        Account = pool.get('multipoint.supplier.account')
+        Account = Pool().get('multipoint.supplier.account')
         values = {}
         context = Transaction().context
         if (context.get('active_model') == Account.__name__
                 and context.get('active_id')):
             account = Account(context['active_id'])
             values['account'] = account.id
-            points = [p.point.id for p in account.points]
+            points = account_points(account)
             values['account_points'] = points
             if len(points) == 1:
                 values['point'] = points[0]
-        if self.start.file:
-            values.update({
-                    'account': self.start.account.id,
-                    'point': self.start.point.id,
-                    'file': self.start.file,
-                    'file_name': self.start.file_name,
-                    })
         return values
 
     def default_preview(self, fields):

@@ -525,6 +525,20 @@ class SupplierImportTestCase(DBTestCase):
             accountant = create_user('buh', ['accountant'], company=company)
             data = csv_bytes(rows(2))
             with Transaction().set_user(operator.id), check_access():
+                # from the account's button: the account is filled in
+                Wizard = pool.get('multipoint.supplier.manifest.import',
+                    type='wizard')
+                with Transaction().set_context(
+                        active_model=Account.__name__, active_id=account.id,
+                        active_ids=[account.id]):
+                    session_id, _, _ = Wizard.create()
+                    start = Wizard.execute(session_id, {}, 'start')
+                self.assertEqual(start['view']['defaults']['account'],
+                    account.id)
+                # the operator's own point of the account, chosen already
+                self.assertEqual(
+                    start['view']['defaults']['account_points'], [msk.id])
+                self.assertEqual(start['view']['defaults']['point'], msk.id)
                 session_id, preview = self.preview(account, msk, data)
                 self.assertTrue(preview['valid'])
                 Wizard = pool.get('multipoint.supplier.manifest.import',
