@@ -13,8 +13,8 @@ from trytond.i18n import gettext
 from trytond.modules.multipoint_core.exceptions import (
     NotFoundError, RequestError)
 from trytond.modules.multipoint_core.routes import (
-    PREFIX, current_point, error_response, json_response, operator_api,
-    parcel_json)
+    PREFIX, current_point, error_response, json_response, lock_now,
+    operator_api, parcel_json)
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
@@ -248,6 +248,7 @@ def take_payment_and_issue(request, pool):
     point = current_point(pool, data)
     to_issue, verifications, codes, refused, refused_whole = _issue_items(
         pool, data, point)
+    lock_now(Parcel, to_issue + list(refused_whole))
     payments = data.get('payments') or []
     if not isinstance(payments, list):
         raise RequestError(gettext('multipoint_core.msg_api_bad_json'))
@@ -272,7 +273,12 @@ def fiscalize_and_answer(request, pool, result):
     Sale = pool.get('sale.point.sale')
     Receipt = pool.get('multipoint.receipt')
     User = pool.get('res.user')
+    Sequence = pool.get('ir.sequence.strict')
     receipts = Receipt.browse(result['receipts'])
+    # the sales are numbered when their receipt is made: take the sequences
+    # before the register prints, not after
+    lock_now(Sequence, {r.sale.point.sequence.id for r in receipts
+            if r.sale and not r.sale.number})
     Receipt.send(receipts)
     receipts = Receipt.browse(receipts)
     issued = Parcel.browse(result['issued'])
@@ -329,6 +335,9 @@ def receipt_send(request, pool, receipt_id):
         raise NotFoundError(gettext(
                 'multipoint_pos.msg_receipt_not_found', receipt=receipt_id))
     receipt, = receipts
+    if receipt.sale and not receipt.sale.number:
+        lock_now(pool.get('ir.sequence.strict'),
+            [receipt.sale.point.sequence.id])
     if receipt.state == 'failed':
         Receipt.retry([receipt])
     else:
