@@ -252,8 +252,9 @@ class Parcel(metaclass=PoolMeta):
         amounts add up exactly to the recomputed total; refused_whole:
         {parcel: reason} for parcels the recipient refuses entirely (their
         delivery fee is taken when the terms say so). Returns a dict with
-        'issued', 'refused' (parcels), 'sales', 'dues' ({parcel: Due}),
-        'total' and 'change'."""
+        'issued', 'refused' (parcels), 'sales' (open until their receipt is
+        made), 'receipts' (drafts: send them after the commit), 'dues'
+        ({parcel: Due}), 'total' and 'change'."""
         pool = Pool()
         Session = pool.get('sale.point.cash.session')
         refused = {l: q for l, q in (refused or {}).items() if q}
