@@ -68,6 +68,9 @@ class Parcel(
         ModelSQL, ModelView):
     "Parcel"
     __name__ = 'multipoint.parcel'
+    # the parcel's own journal (multipoint.parcel.event) records every
+    # change with its point and cell; ir.model.log would only repeat it
+    _log = False
     _rec_name = 'order_number'
     _editable = {'readonly': Eval('state') != 'expected'}
 

@@ -149,6 +149,9 @@ class Party(metaclass=PoolMeta):
 class Receipt(Workflow, ModelSQL, ModelView):
     "Receipt"
     __name__ = 'multipoint.receipt'
+    # the receipt keeps its own trail (attempts, last sent, the register's
+    # error and fiscal data); ir.model.log would add a row per transition
+    _log = False
     _draft = {'readonly': Eval('state') != 'draft'}
 
     company = fields.Many2One(
