@@ -1,0 +1,441 @@
+"""The outbox of the events pushed to suppliers.
+
+Every parcel event a supplier account subscribes to becomes an outbox row
+in the transaction that writes the event (so in the transaction of the
+state change): the event and its row commit together or not at all. A
+queued sender (outbox_sender.py) delivers the rows afterwards."""
+import datetime as dt
+import json
+import uuid
+import weakref
+from collections import defaultdict
+from decimal import Decimal
+
+from sql import Null
+
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction, without_check_access
+
+from .connector import get_connector
+
+KINDS = [
+    ('accepted', "Accepted"),
+    ('issued', "Issued"),
+    ('partially_issued', "Partially Issued"),
+    ('refused', "Refused"),
+    ('returned', "Returned"),
+    ('lost', "Lost"),
+    ('damaged', "Damaged"),
+    ]
+# the states whose "state" event is pushed under the same name
+PUSHED_STATES = {'accepted', 'issued', 'partially_issued', 'refused',
+    'returned', 'lost'}
+STATES = [
+    ('pending', "Pending"),
+    ('sending', "Sending"),
+    ('sent', "Sent"),
+    ('failed', "Failed"),
+    ('dead', "Dead"),
+    ]
+QUEUE_NAME = 'supplier_outbox'
+# the accounts already queued by a transaction: one task each
+_queued = weakref.WeakKeyDictionary()
+
+
+def event_kind(event):
+    "The outbox kind of a parcel event, or None when it is never pushed"
+    if event.kind == 'state' and event.to_state in PUSHED_STATES:
+        return event.to_state
+    if event.kind == 'damaged':
+        return 'damaged'
+
+
+def _money(value):
+    return str((value or Decimal(0)).quantize(Decimal('0.01')))
+
+
+class Outbox(ModelSQL, ModelView):
+    "Supplier Outbox"
+    __name__ = 'multipoint.supplier.outbox'
+    _log = False
+    company = fields.Many2One(
+        'company.company', "Company", required=True, readonly=True)
+    account = fields.Many2One(
+        'multipoint.supplier.account', "Account", required=True,
+        readonly=True, ondelete='CASCADE')
+    parcel = fields.Many2One(
+        'multipoint.parcel', "Parcel", required=True, readonly=True,
+        ondelete='CASCADE')
+    event = fields.Many2One(
+        'multipoint.parcel.event', "Event", readonly=True,
+        ondelete='SET NULL')
+    kind = fields.Selection(KINDS, "Kind", required=True, readonly=True)
+    payload = fields.Text(
+        "Payload", readonly=True,
+        help="The event as sent (JSON, amounts as strings).")
+    sequence = fields.Integer(
+        "Sequence", readonly=True,
+        help="The number of the event for the account, given at its first "
+        "sending.")
+    state = fields.Selection(
+        STATES, "State", required=True, readonly=True, sort=False)
+    attempts = fields.Integer("Attempts", readonly=True)
+    next_attempt_at = fields.DateTime("Next Attempt", readonly=True)
+    last_error = fields.Char("Last Error", readonly=True)
+    idempotency_key = fields.Char(
+        "Idempotency Key", required=True, readonly=True, strip=False)
+    sent_at = fields.DateTime("Sent At", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('idempotency_key_unique', Unique(t, t.idempotency_key),
+                'multipoint_suppliers.msg_outbox_key_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.account, Index.Equality()),
+                    (t.id, Index.Range()),
+                    where=t.state != 'sent'),
+                Index(t, (t.parcel, Index.Equality())),
+                Index(t, (t.state, Index.Equality(cardinality='low')),
+                    where=t.state != 'sent'),
+                })
+        cls._order = [('id', 'DESC')]
+        cls._buttons.update({
+                'retry': {
+                    'invisible': ~Eval('state').in_(['failed', 'dead']),
+                    'depends': ['state'],
+                    },
+                })
+
+    @staticmethod
+    def default_state():
+        return 'pending'
+
+    @staticmethod
+    def default_attempts():
+        return 0
+
+    def get_rec_name(self, name):
+        return f'{self.account.rec_name} #{self.sequence or "-"} ' \
+            f'{self.parcel.rec_name} ({self.kind})'
+
+    @classmethod
+    def copy(cls, rows, default=None):
+        raise NotImplementedError("outbox rows are not copied")
+
+    # -- writing: in the transaction of the event ----------------------------
+
+    @classmethod
+    def add_events(cls, events):
+        """Create the rows of events for the accounts subscribed to them and
+        queue their sending after the commit"""
+        events = [e for e in events if event_kind(e)]
+        if not events:
+            return []
+        with without_check_access():
+            return cls._add_events(events)
+
+    @classmethod
+    def _add_events(cls, events):
+        pool = Pool()
+        Account = pool.get('multipoint.supplier.account')
+        parcels = {e.parcel for e in events}
+        accounts = defaultdict(list)
+        for account in Account.search([
+                    ('supplier', 'in', list({p.supplier.id for p in parcels})),
+                    ('active', '=', True),
+                    ], order=[('id', 'ASC')]):
+            if account.pushes_events():
+                accounts[(account.supplier, account.company)].append(
+                    account)
+        if not accounts:
+            return []
+        pending = []
+        for event in events:
+            parcel = event.parcel
+            kind = event_kind(event)
+            for account in accounts.get((parcel.supplier, parcel.company), []):
+                code = account.point_code(parcel.point)
+                if code is False or not account.subscribed(kind):
+                    continue
+                pending.append((account, event, kind, code))
+        if not pending:
+            return []
+        money = cls._money([e.parcel for _, e, k, _ in pending
+                if k in {'issued', 'partially_issued', 'refused'}])
+        rows = cls.create([{
+                    'company': account.company.id,
+                    'account': account.id,
+                    'parcel': event.parcel.id,
+                    'event': event.id,
+                    'kind': kind,
+                    # stable for the row's life; random: unique at the
+                    # supplier's whatever database it comes from
+                    'idempotency_key': uuid.uuid4().hex,
+                    'payload': json.dumps(
+                        cls._payload(event, kind, code, money),
+                        ensure_ascii=False, sort_keys=True),
+                    } for account, event, kind, code in pending])
+        cls.queue_after_commit({a for a, _, _, _ in pending})
+        return rows
+
+    @classmethod
+    def _payload(cls, event, kind, point_code, money):
+        "The JSON-able description of the event for the supplier"
+        parcel = event.parcel
+        payload = {
+            'kind': kind,
+            'order_number': parcel.order_number,
+            'point_code': point_code,
+            'date': event.date.replace(microsecond=0).isoformat() + 'Z',
+            }
+        if event.detail:
+            key = 'barcode' if kind == 'damaged' else 'reason'
+            payload[key] = event.detail
+        if kind in {'issued', 'partially_issued'}:
+            payload['prepaid'] = bool(parcel.prepaid)
+        if kind in {'issued', 'partially_issued', 'refused'}:
+            amounts, payments = money.get(parcel.id, ({}, []))
+            if amounts or kind != 'refused':
+                payload['amounts'] = {
+                    'goods': _money(amounts.get('goods')),
+                    'delivery_fee': _money(amounts.get('delivery')),
+                    'total': _money(sum(amounts.values(), Decimal(0))),
+                    }
+                payload['payments'] = [
+                    {'type': t, 'amount': _money(a)} for t, a in payments]
+        if kind == 'partially_issued':
+            payload['items'] = [{
+                    'name': l.name,
+                    'article': l.article,
+                    'quantity': l.quantity,
+                    'issued': l.quantity - (l.refused_quantity or 0),
+                    'refused': l.refused_quantity or 0,
+                    'unit_price': _money(l.unit_price),
+                    } for l in parcel.lines]
+        return payload
+
+    @classmethod
+    def _money(cls, parcels):
+        """{parcel id: ({'goods'|'delivery': amount}, [(payment type,
+        amount)])} taken at the desk by the payment sales of parcels. A
+        sale paying several parcels spreads its payments over them in the
+        order of the parcels, as the desk does."""
+        pool = Pool()
+        Line = pool.get('sale.point.sale.line')
+        if not parcels:
+            return {}
+        ids = {p.id for p in parcels}
+        sales = {l.sale for l in Line.search([
+                    ('parcel', 'in', list(ids)),
+                    ('sale.multipoint_kind', '=', 'payment'),
+                    ('sale.state', 'in', ['open', 'done', 'posted']),
+                    ])}
+        amounts = defaultdict(lambda: defaultdict(Decimal))
+        payments = defaultdict(lambda: defaultdict(Decimal))
+        for sale in sorted(sales, key=lambda s: s.id):
+            due = defaultdict(Decimal)
+            for line in sale.lines:
+                if line.parcel:
+                    due[line.parcel.id] += line.amount
+                    if line.parcel.id in ids:
+                        amounts[line.parcel.id][
+                            line.agent_kind or 'goods'] += line.amount
+            pieces = [[p.method.multipoint_kind or 'other', p.amount]
+                for p in sorted(sale.payments, key=lambda p: p.id)]
+            for parcel_id in sorted(due):
+                need = due[parcel_id]
+                while need > 0 and pieces:
+                    take = min(need, pieces[0][1])
+                    if parcel_id in ids:
+                        payments[parcel_id][pieces[0][0]] += take
+                    need -= take
+                    pieces[0][1] -= take
+                    if not pieces[0][1]:
+                        pieces.pop(0)
+        return {i: (dict(amounts[i]), sorted(payments[i].items()))
+            for i in ids if i in amounts or i in payments}
+
+    @classmethod
+    def queue_after_commit(cls, accounts):
+        "One sender task per account and transaction, run after the commit"
+        Account = Pool().get('multipoint.supplier.account')
+        transaction = Transaction()
+        done = _queued.setdefault(transaction, set())
+        accounts = [a for a in accounts if a.id not in done]
+        if not accounts:
+            return
+        done.update(a.id for a in accounts)
+        with transaction.set_context(queue_name=QUEUE_NAME):
+            for account in accounts:
+                Account.__queue__.deliver_outbox([account])
+
+    # -- managers ------------------------------------------------------------
+
+    @classmethod
+    @ModelView.button
+    def retry(cls, rows):
+        """Send failed and dead rows again now; the account's circuit, if
+        open, lets one probe through"""
+        rows = [r for r in rows if r.state in {'failed', 'dead'}]
+        if not rows:
+            return
+        accounts = {r.account for r in rows}
+        with without_check_access():
+            table = cls.__table__()
+            cursor = Transaction().connection.cursor()
+            ids = [r.id for r in rows]
+            cursor.execute(*table.update(
+                    [table.state, table.attempts, table.next_attempt_at],
+                    ['pending', 0, Null],
+                    where=table.id.in_(ids)
+                    & table.state.in_(['failed', 'dead'])))
+            Account = Pool().get('multipoint.supplier.account')
+            Account.write(list(accounts), {'outbox_open_until': None})
+        cls.queue_after_commit(accounts)
+
+
+class Account(metaclass=PoolMeta):
+    __name__ = 'multipoint.supplier.account'
+    outbox_kinds = fields.MultiSelection(
+        KINDS, "Pushed Events",
+        states={
+            'invisible': ~Eval('capabilities', []).contains('push_events'),
+            },
+        depends=['capabilities'],
+        help="The parcel events sent to the supplier.")
+    outbox_failures = fields.Integer(
+        "Consecutive Failures", readonly=True,
+        states={
+            'invisible': ~Eval('capabilities', []).contains('push_events'),
+            },
+        depends=['capabilities'])
+    outbox_open_until = fields.DateTime(
+        "Sending Paused Until", readonly=True,
+        states={
+            'invisible': ~Eval('capabilities', []).contains('push_events'),
+            },
+        depends=['capabilities'],
+        help="After too many consecutive failures no event is sent until "
+        "then; then one call probes the supplier's system.")
+    outbox_sequence = fields.Integer(
+        "Last Event Sequence", readonly=True,
+        states={
+            'invisible': ~Eval('capabilities', []).contains('push_events'),
+            },
+        depends=['capabilities'])
+    outbox_lease = fields.Char("Sender", readonly=True)
+    outbox_lease_until = fields.DateTime("Sender Until", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'outbox_retry': {
+                    'invisible': ~Eval('capabilities', []).contains(
+                        'push_events'),
+                    'depends': ['capabilities'],
+                    },
+                })
+
+    @staticmethod
+    def default_outbox_kinds():
+        return [k for k, _ in KINDS]
+
+    @staticmethod
+    def default_outbox_failures():
+        return 0
+
+    @staticmethod
+    def default_outbox_sequence():
+        return 0
+
+    def pushes_events(self):
+        connector = get_connector(self.connector)
+        return bool(connector and connector.supports('push_events'))
+
+    def subscribed(self, kind):
+        # accounts created before the module update have none: all
+        return self.outbox_kinds is None or kind in self.outbox_kinds
+
+    def point_code(self, point):
+        """The supplier's code of point, None for an account without
+        points (it serves them all), False when the account does not serve
+        point"""
+        if not self.points:
+            return None
+        for line in self.points:
+            if line.point == point:
+                return line.supplier_code
+        return False
+
+    @classmethod
+    def deliver_outbox(cls, accounts):
+        "Queue task: send the due rows of each account"
+        from .outbox_sender import Sender
+        for account in accounts:
+            Sender(account.id).run()
+
+    @classmethod
+    def deliver_outbox_due(cls):
+        "Cron: queue a sender for every account with rows to send"
+        pool = Pool()
+        Outbox = pool.get('multipoint.supplier.outbox')
+        outbox = Outbox.__table__()
+        account = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        now = dt.datetime.utcnow()
+        due = ((outbox.state == 'pending')
+            | ((outbox.state == 'failed') & (outbox.next_attempt_at <= now))
+            | (outbox.state == 'sending'))
+        cursor.execute(*outbox.join(account,
+                condition=outbox.account == account.id
+                ).select(outbox.account,
+                where=due & ((account.outbox_open_until == Null)
+                    | (account.outbox_open_until <= now))
+                & ((account.outbox_lease_until == Null)
+                    | (account.outbox_lease_until <= now)),
+                group_by=[outbox.account]))
+        ids = [i for i, in cursor]
+        if ids:
+            with Transaction().set_context(queue_name=QUEUE_NAME):
+                for record in cls.browse(ids):
+                    cls.__queue__.deliver_outbox([record])
+
+    @classmethod
+    @ModelView.button
+    def outbox_retry(cls, accounts):
+        "Send the failed and dead events of the accounts again"
+        Outbox = Pool().get('multipoint.supplier.outbox')
+        with without_check_access():
+            rows = Outbox.search([
+                    ('account', 'in', [a.id for a in accounts]),
+                    ('state', 'in', ['failed', 'dead']),
+                    ])
+        Outbox.retry(rows)
+
+
+class ParcelEvent(metaclass=PoolMeta):
+    __name__ = 'multipoint.parcel.event'
+
+    @classmethod
+    def create(cls, vlist):
+        events = super().create(vlist)
+        Pool().get('multipoint.supplier.outbox').add_events(events)
+        return events
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('multipoint.supplier.account|deliver_outbox_due',
+                "Send Supplier Events"))
