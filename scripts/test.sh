@@ -230,7 +230,7 @@ for m in "${MODULES[@]}"; do
     [ -d "$m/tests" ] && PYARGS+=("trytond.modules.$m.tests")
 done
 run_step "pytest modules (${#PYARGS[@]} packages)" modules \
-    pytest pytest -q -p no:cacheprovider --pyargs "${PYARGS[@]}" "$@"
+    pytest pytest -q -p no:cacheprovider --durations=12 --pyargs "${PYARGS[@]}" "$@"
 
 # 2. cross-module tests in tests/
 if [ -n "$(find tests -type f \( -name 'test_*.py' -o -name '*_test.py' \) 2>/dev/null | head -1)" ]; then
