@@ -67,6 +67,11 @@ class SupplierAccount(DeactivableMixin, ModelSQL, ModelView):
         "Sync Interval",
         help="How often the connector fetches the inbound parcels; "
         "empty: only on demand.")
+    timeout = fields.Integer(
+        "Time-out",
+        domain=['OR', ('timeout', '=', None), ('timeout', '>', 0)],
+        help="Seconds to wait for an answer of the supplier's system; "
+        "empty: the connector's default.")
     last_sync = fields.DateTime("Last Sync", readonly=True)
     cursor = fields.Char(
         "Cursor", readonly=True,

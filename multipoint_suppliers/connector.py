@@ -85,6 +85,9 @@ class ParcelData:
     lines: list = dataclasses.field(default_factory=list)
     # where it came from, for the sync log: a file row, a page of an API
     source: str | None = None
+    # why the connector could not read the supplier's record: an error of
+    # this order in the sync log, the other orders go on
+    error: str | None = None
 
 
 class Connector:
@@ -93,6 +96,8 @@ class Connector:
     name = None
     string = None
     capabilities = frozenset()
+    # seconds to wait for the supplier's system when the account says none
+    default_timeout = 30
 
     def __init__(self, account):
         self.account = account
@@ -101,6 +106,11 @@ class Connector:
     def credentials(self):
         "login, password, token and url of the account"
         return self.account.get_credentials()
+
+    @property
+    def timeout(self):
+        "Seconds to wait for one answer of the supplier's system"
+        return getattr(self.account, 'timeout', None) or self.default_timeout
 
     @classmethod
     def supports(cls, capability):
@@ -116,6 +126,13 @@ class Connector:
         list ends the sync run."""
         self._unsupported('fetch_inbound')
 
+    def confirm(self):
+        """Acknowledge to the supplier what this instance fetched (DPD's
+        confirm(docId)). The sync engine calls it once the run's
+        transaction is committed, never when the run failed or was rolled
+        back; an error here is only logged (the data is safe, the supplier
+        sends the same batch again)."""
+
     def lookup(self, number):
         "The ParcelData of one parcel by order number or barcode, or None"
         self._unsupported('lookup')
@@ -126,7 +143,9 @@ class Connector:
         self._unsupported('push_events')
 
     def fetch_events(self, cursor=None):
-        "(list of (order number, event kind, datetime), next cursor)"
+        """(list of (order number, event kind, datetime), next cursor): the
+        supplier's account-wide event feed; the sync engine records the
+        events of its parcels, then calls confirm() after the commit"""
         self._unsupported('fetch_events')
 
     def extend_storage(self, parcel, date):

@@ -245,12 +245,17 @@ class SyncLog(ModelSQL, ModelView):
                             cursor = next_cursor or cursor
                             break
                         cursor = next_cursor
+                    if connector.supports('fetch_events'):
+                        account.cursor = _record_events(
+                            account, connector, account.cursor)
                     now = dt.datetime.utcnow()
                     line.cursor = cursor
                     line.last_sync = now
                     line.save()
                     account.last_sync = now
                     account.save()
+                # what the run fetched is acknowledged once committed
+                Transaction().join(_Confirm(connector))
                 log._finish('done', totals, errors)
             except Exception as exception:
                 logger.info("sync %s failed", log.id, exc_info=True)
@@ -258,6 +263,67 @@ class SyncLog(ModelSQL, ModelView):
                             gettext('multipoint_suppliers.msg_run_failed',
                                 error=_error_text(exception)))])
             log.save()
+
+
+def _record_events(account, connector, cursor):
+    """One batch of the account's event feed: each event of a parcel of the
+    supplier becomes a parcel event of that parcel; the next cursor"""
+    pool = Pool()
+    Parcel = pool.get('multipoint.parcel')
+    Event = pool.get('multipoint.parcel.event')
+    events, next_cursor = connector.fetch_events(cursor)
+    parcels = {}
+    numbers = list({n for n, _, _ in events})
+    for i in range(0, len(numbers), 1000):
+        parcels.update((p.order_number, p) for p in Parcel.search([
+                    ('supplier', '=', account.supplier.id),
+                    ('order_number', 'in', numbers[i:i + 1000]),
+                    ]))
+    Event.create([{
+                'parcel': parcels[number].id,
+                'date': date,
+                'point': parcels[number].point.id,
+                'kind': 'note',
+                'detail': gettext(
+                    'multipoint_suppliers.msg_event_supplier_status',
+                    account=account.rec_name, status=status,
+                    date=date.strftime('%Y-%m-%d %H:%M')),
+                } for number, status, date in events if number in parcels])
+    return next_cursor or cursor
+
+
+class _Confirm:
+    """A data manager of the run's transaction: the connector's confirm()
+    after the commit (tpc_finish), nothing when it rolls back"""
+
+    def __init__(self, connector):
+        self.connector = connector
+
+    def __eq__(self, other):
+        return (isinstance(other, _Confirm)
+            and other.connector is self.connector)
+
+    def __hash__(self):
+        return id(self.connector)
+
+    def tpc_begin(self, transaction):
+        pass
+
+    def commit(self, transaction):
+        pass
+
+    def tpc_vote(self, transaction):
+        pass
+
+    def tpc_finish(self, transaction):
+        try:
+            self.connector.confirm()
+        except Exception:
+            logger.warning("confirm of %s failed", self.connector.name,
+                exc_info=True)
+
+    def tpc_abort(self, transaction):
+        pass
 
 
 class _Totals:

@@ -120,6 +120,10 @@ class Upsert:
             lines = self._read_lines(ids)
         by_id = {r['id']: r for r in existing.values()}
         for data in chunk:
+            if data.error:
+                self.error(plan, data, 'msg_row_unreadable',
+                    error=data.error)
+                continue
             point = self._point(plan, data)
             if point is None:
                 continue
