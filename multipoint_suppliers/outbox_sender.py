@@ -25,6 +25,12 @@ When the lease has expired, the next sender reconciles those rows first:
   *dead* with a message, a manager checks with the supplier and retries.
   Nothing is ever sent twice by the sender itself.
 
+A failed call may have reached the supplier (a time-out after the request
+went out): with a `fetch_delivered` connector its rows stay *sending* and
+are reconciled the same way before anything is sent again; a keyed
+connector simply resends them with their keys. A blind connector (neither)
+resends a failed call's rows: at-least-once for its time-outs.
+
 Order: a row that is not sent (failed, waiting for its back-off, dead,
 sending) holds back the later rows of the same parcel only; the other
 parcels go on.
@@ -309,12 +315,25 @@ class Sender:
                         [state, attempts, moment + backoff(attempts),
                             message[:1000]],
                         where=outbox.id == id_))
+        if error and unsent and self._ambiguous():
+            # the call may have reached the supplier (a time-out): ask it
+            # before sending again, as after a dead worker
+            cursor.execute(*outbox.update([outbox.state], ['sending'],
+                    where=outbox.idempotency_key.in_(unsent)
+                    & (outbox.account == self.account_id)
+                    & (outbox.state == 'failed')))
         account = self._account()
         if error:
             self._failed_call(account, error)
         elif account.outbox_failures or account.outbox_open_until:
             self._write_breaker(0, None)
         self._renew()
+
+    def _ambiguous(self):
+        "Whether a failed call must be reconciled before sending again"
+        connector = self.connector
+        return (not getattr(connector, 'push_idempotent', False)
+            and getattr(connector, 'fetch_delivered', None) is not None)
 
     def _failed_call(self, account, error):
         failures = (account.outbox_failures or 0) + 1

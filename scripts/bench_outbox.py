@@ -25,6 +25,7 @@ does). Then:
 import argparse
 import json
 import os
+import socket
 import sys
 import tempfile
 import threading
@@ -63,12 +64,17 @@ class Supplier:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.httpd = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.url = 'http://127.0.0.1:%s' % self.httpd.server_address[1]
-        self.port = self.httpd.server_address[1]
-        self.thread = None
+        # down: nothing listens on the port (connection refused)
+        with socket.socket() as sock:
+            sock.bind(('127.0.0.1', 0))
+            self.port = sock.getsockname()[1]
+        self.url = 'http://127.0.0.1:%s' % self.port
+        self.handler = Handler
+        self.httpd = self.thread = None
 
     def up(self):
+        self.httpd = ThreadingHTTPServer(('127.0.0.1', self.port),
+            self.handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever,
             daemon=True)
         self.thread.start()
@@ -76,7 +82,7 @@ class Supplier:
     def close(self):
         if self.thread:
             self.httpd.shutdown()
-        self.httpd.server_close()
+            self.httpd.server_close()
 
 
 def register_connector():

@@ -451,6 +451,25 @@ class OutboxTestCase(DBTestCase):
         self.assertEqual(len(server.received), 3)
         self.assertEqual(sorted(server.counts().values()), [1, 1, 1])
 
+    def test_time_out_after_delivery_query(self):
+        "The call failed after the supplier took it: asked, not resent"
+        server = self.server()
+        account_id, _ = self.world('test_push_query', server.url, n=2)
+        original = QueryConnector.push_events
+
+        def time_out(connector, events):
+            original(connector, events)
+            raise ConnectorError("timed out")
+        with patch.object(QueryConnector, 'push_events', time_out):
+            self.run_sender(account_id)
+        self.assertEqual({s for _, _, s, _, _ in self.rows(account_id)},
+            {'sending'})
+        self.run_sender(account_id)
+        self.assertEqual({s for _, _, s, _, _ in self.rows(account_id)},
+            {'sent'})
+        self.assertEqual(len(server.received), 2)
+        self.assertEqual(sorted(server.counts().values()), [1, 1])
+
     def test_killed_before_send_query(self):
         "Killed after the claim, before the call: sent once afterwards"
         server = self.server()
