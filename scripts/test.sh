@@ -137,8 +137,10 @@ elif action == 'drop-stale':
     cur.execute("SELECT datname, oid::bigint FROM pg_database")
     groups = {}
     for name, oid in cur.fetchall():
-        if re.fullmatch(r'mp[0-9a-f]{12}-[0-9a-f]{40}', name):
-            groups.setdefault(name.split('-')[0], []).append((name, oid))
+        # mp<hash>[gw<n>]-<set>: the pytest-xdist workers' own templates
+        if re.fullmatch(r'mp[0-9a-f]{12}(gw[0-9]+)?-[0-9a-f]{40}', name):
+            group = re.sub(r'gw[0-9]+$', '', name.split('-')[0])
+            groups.setdefault(group, []).append((name, oid))
     groups.pop(prefix, None)
     recent = sorted(groups, key=lambda p: max(o for _, o in groups[p]), reverse=True)
     for old in recent[2:]:
@@ -229,8 +231,17 @@ PYARGS=()
 for m in "${MODULES[@]}"; do
     [ -d "$m/tests" ] && PYARGS+=("trytond.modules.$m.tests")
 done
+# in parallel on the machine's cores (pytest-xdist; conftest.py gives each
+# worker its own databases); MULTIPOINT_TEST_WORKERS=1 runs them in one process
+WORKERS="${MULTIPOINT_TEST_WORKERS:-$(nproc 2>/dev/null || echo 1)}"
+[ "$WORKERS" -gt 4 ] && WORKERS=4
+XDIST=()
+if [ "$WORKERS" -gt 1 ] && "$PY" -c 'import xdist' 2>/dev/null; then
+    XDIST=(-n "$WORKERS" --dist loadscope)
+fi
 run_step "pytest modules (${#PYARGS[@]} packages)" modules \
-    pytest pytest -q -p no:cacheprovider --durations=12 --pyargs "${PYARGS[@]}" "$@"
+    pytest pytest -q -p no:cacheprovider --durations=12 "${XDIST[@]}" \
+    --pyargs "${PYARGS[@]}" "$@"
 
 # 2. cross-module tests in tests/
 if [ -n "$(find tests -type f \( -name 'test_*.py' -o -name '*_test.py' \) 2>/dev/null | head -1)" ]; then
@@ -247,7 +258,11 @@ done
 
 # leftovers of interrupted tests (normally dropped by the tests themselves)
 if [ "$BACKEND" = postgresql ] && [ ${#TEST_DBS[@]} -gt 0 ]; then
-    pg_admin drop "${TEST_DBS[@]}" >/dev/null 2>&1 || true
+    ALL_DBS=()
+    for db in "${TEST_DBS[@]}"; do
+        ALL_DBS+=("$db" "${db}_gw0" "${db}_gw1" "${db}_gw2" "${db}_gw3")
+    done
+    pg_admin drop "${ALL_DBS[@]}" >/dev/null 2>&1 || true
 fi
 
 TOTAL=$(( $(date +%s) - TOTAL_START ))

@@ -1,0 +1,57 @@
+"""pytest set-up shared by scripts/test.sh and plain pytest runs.
+
+- With pytest-xdist (`-n 2`), each worker gets databases of its own: its own
+  DB_CACHE folder (SQLite) or template prefix (PostgreSQL) and its own
+  DB_NAME, so two workers never write the same database. This runs before
+  trytond.tests.test_tryton reads those variables.
+- The test folders are importable both as trytond.modules.multipoint_x.tests
+  and by path as multipoint_x.tests: alias the path names to the real modules
+  so the module code is loaded once (one copy of its exceptions and routes).
+"""
+import glob
+import hashlib
+import importlib
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+worker = os.environ.get('PYTEST_XDIST_WORKER')
+if worker:
+    cache = os.environ.get('DB_CACHE')
+    if cache and not cache.startswith('postgresql://'):
+        os.environ['DB_CACHE'] = os.path.join(cache, worker)
+    if os.environ.get('MP_DB_CACHE_PREFIX'):
+        os.environ['MP_DB_CACHE_PREFIX'] += worker
+    name = os.environ.get('DB_NAME')
+    if name and name != ':memory:':
+        os.environ['DB_NAME'] = f'{name}_{worker}'
+
+prefix = os.environ.get('MP_DB_CACHE_PREFIX')
+if prefix and os.environ.get('DB_CACHE', '').startswith('postgresql://'):
+    # trytond names the templates test-<hash of the modules> only: key them
+    # on the sources too (scripts/test.sh sets the prefix)
+    from trytond.tests import test_tryton
+
+    def _db_cache_file(path, name):
+        hash_name = hashlib.shake_128(name.encode('utf8')).hexdigest(20)
+        return f"{test_tryton.DB_CACHE}/{prefix}-{hash_name}"
+    test_tryton._db_cache_file = _db_cache_file
+
+TESTS = os.path.join(HERE, 'multipoint_*', 'tests', '__init__.py')
+for init in sorted(glob.glob(TESTS)):
+    module = os.path.basename(os.path.dirname(os.path.dirname(init)))
+    canonical = 'trytond.modules.' + module
+    try:
+        sys.modules.setdefault(module, importlib.import_module(canonical))
+        sys.modules.setdefault(
+            module + '.tests', importlib.import_module(canonical + '.tests'))
+    except Exception:
+        continue
+    for path in sorted(glob.glob(
+                os.path.join(HERE, module, 'tests', 'test_*.py'))):
+        name = os.path.basename(path)[:-3]
+        try:
+            sys.modules.setdefault(f'{module}.tests.{name}',
+                importlib.import_module(f'{canonical}.tests.{name}'))
+        except Exception:
+            pass  # pytest reports the import error itself
