@@ -124,10 +124,6 @@ class Outbox(ModelSQL, ModelView):
         return f'{self.account.rec_name} #{self.sequence or "-"} ' \
             f'{self.parcel.rec_name} ({self.kind})'
 
-    @classmethod
-    def copy(cls, rows, default=None):
-        raise NotImplementedError("outbox rows are not copied")
-
     # -- writing: in the transaction of the event ----------------------------
 
     @classmethod
