@@ -6,7 +6,7 @@ MULTIPOINT_BENCH_DB ?= postgresql://postgres@127.0.0.1:5432/multipoint_bench
 export MULTIPOINT_BENCH_DB
 BENCH_ARGS ?=
 
-.PHONY: help setup demo test test-sqlite test-postgresql test-all bench clean distclean
+.PHONY: help setup demo test test-sqlite test-postgresql test-all bench bench-suppliers clean distclean
 
 help: ## list the targets
 	@echo "Multipoint (Tryton 8.0 modules) - make targets:"
@@ -40,6 +40,13 @@ bench: ## run scripts/bench.py on MULTIPOINT_BENCH_DB (pass options in BENCH_ARG
 	@bash scripts/setup.sh
 	@test -f scripts/bench.py || { echo "scripts/bench.py is missing" >&2; exit 1; }
 	.venv/bin/python scripts/bench.py $(BENCH_ARGS)
+
+bench-suppliers: ## manifest import (50,000 parcels) and outbox drain (10,000 events) on PostgreSQL
+	@bash scripts/setup.sh
+	MULTIPOINT_BENCH_DB=postgresql://postgres@127.0.0.1:5432/multipoint_bench_import \
+		.venv/bin/python scripts/bench_import.py
+	MULTIPOINT_BENCH_DB=postgresql://postgres@127.0.0.1:5432/multipoint_bench_outbox \
+		.venv/bin/python scripts/bench_outbox.py
 
 clean: ## remove caches in var/ (test databases, logs, stamps, sao); keeps .venv and the demo db
 	rm -rf var/dbcache var/log var/sao var/pip-install.log var/.setup.lock
