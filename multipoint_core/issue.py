@@ -125,31 +125,13 @@ class ParcelIssueMixin:
         Codes must have been checked with check_codes first. The rows are
         locked so that two operators can't issue the same parcel."""
         pool = Pool()
-        Terms = pool.get('multipoint.supplier.terms')
         Line = pool.get('multipoint.parcel.line')
         refused = refused or {}
         if not parcels:
             raise IssueError(gettext('multipoint_core.msg_issue_nothing'))
         cls.lock(parcels)
         parcels = cls.browse(parcels)  # re-read under the lock
-        terms = Terms.for_parcels((p.supplier.id, p.point.id) for p in parcels)
-        for parcel in parcels:
-            if parcel.point != point:
-                raise IssueError(gettext(
-                        'multipoint_core.msg_issue_other_point',
-                        parcel=parcel.rec_name, point=point.rec_name))
-            if parcel.state not in {'accepted', 'stored'}:
-                raise IssueError(gettext(
-                        'multipoint_core.msg_issue_wrong_state',
-                        parcel=parcel.rec_name, state=parcel.state_string))
-            term = terms[(parcel.supplier.id, parcel.point.id)]
-            cls._check_verification(parcel, term,
-                verifications.get(parcel) or verifications.get(parcel.id),
-                signature)
-            parcel_refused = {l: q for l, q in refused.items()
-                if l.parcel == parcel and q}
-            if parcel_refused:
-                cls._check_refusal(parcel, term, parcel_refused)
+        cls.check_issuable(parcels, point, verifications, refused, signature)
         cls._check_payment(parcels, refused)
 
         full, partial = [], []
@@ -176,6 +158,33 @@ class ParcelIssueMixin:
             cls.partially_issue(partial)
         cls._log_service(parcels)
         return parcels
+
+    @classmethod
+    def check_issuable(cls, parcels, point, verifications, refused,
+            signature):
+        """Whether parcels may be issued at point with verifications and
+        refused {line: quantity}: each at this point, waiting for its
+        recipient, verified as its terms require, refused only as they
+        allow. Raises IssueError; writes nothing."""
+        Terms = Pool().get('multipoint.supplier.terms')
+        terms = Terms.for_parcels((p.supplier.id, p.point.id) for p in parcels)
+        for parcel in parcels:
+            if parcel.point != point:
+                raise IssueError(gettext(
+                        'multipoint_core.msg_issue_other_point',
+                        parcel=parcel.rec_name, point=point.rec_name))
+            if parcel.state not in {'accepted', 'stored'}:
+                raise IssueError(gettext(
+                        'multipoint_core.msg_issue_wrong_state',
+                        parcel=parcel.rec_name, state=parcel.state_string))
+            term = terms[(parcel.supplier.id, parcel.point.id)]
+            cls._check_verification(parcel, term,
+                verifications.get(parcel) or verifications.get(parcel.id),
+                signature)
+            parcel_refused = {l: q for l, q in refused.items()
+                if l.parcel == parcel and q}
+            if parcel_refused:
+                cls._check_refusal(parcel, term, parcel_refused)
 
     @classmethod
     def _log_service(cls, parcels):

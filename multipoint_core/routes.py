@@ -91,9 +91,11 @@ def operator_api(func):
     return with_pool(wrapper)
 
 
-def request_json(request):
+def request_json(request, parse_float=None):
+    """The JSON object of the request body (parse_float=Decimal reads
+    amounts exactly); RequestError when it is not one"""
     try:
-        data = json.loads(request.data or b'{}')
+        data = json.loads(request.data or b'{}', parse_float=parse_float)
     except ValueError:
         data = None
     if not isinstance(data, dict):

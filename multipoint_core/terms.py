@@ -54,6 +54,7 @@ class SupplierTerms(ModelSQL, ModelView):
             ('flat', "Flat per issued parcel"),
             ('percent', "Percent of COD"),
             ('tiers', "Tiers by COD amount"),
+            ('volume_tiers', "Tiers by monthly volume"),
             ], "Commission Rule", required=True)
     commission_flat = fields.Numeric(
         "Commission per Parcel", **_money,
@@ -63,7 +64,8 @@ class SupplierTerms(ModelSQL, ModelView):
         states={'invisible': Eval('commission_rule') != 'percent'})
     commission_tiers = fields.One2Many(
         'multipoint.supplier.terms.tier', 'terms', "Commission Tiers",
-        states={'invisible': Eval('commission_rule') != 'tiers'})
+        states={'invisible': ~Eval('commission_rule').in_(
+                ['tiers', 'volume_tiers'])})
     fines = fields.One2Many(
         'multipoint.supplier.terms.fine', 'terms', "Fines")
     payout_schedule = fields.Selection([
@@ -131,9 +133,18 @@ class SupplierTerms(ModelSQL, ModelView):
         return {(s, p): by_key.get((s, p)) or by_key.get((s, None))
             for s, p in pairs}
 
-    def commission(self, cod_amount):
-        "Commission earned for one issued parcel with cod_amount collected"
+    def commission(self, cod_amount, monthly_volume=0):
+        """Commission earned for one issued parcel with cod_amount
+        collected, monthly_volume being the number of parcels of the
+        supplier issued at the point in the parcel's month"""
         cod_amount = cod_amount or Decimal(0)
+        if self.commission_rule == 'volume_tiers':
+            tier = None
+            for candidate in sorted(
+                    self.commission_tiers, key=lambda t: t.from_parcels or 0):
+                if (monthly_volume or 0) >= (candidate.from_parcels or 0):
+                    tier = candidate
+            return tier.amount if tier else Decimal(0)
         if self.commission_rule == 'flat':
             return self.commission_flat or Decimal(0)
         if self.commission_rule == 'percent':
@@ -155,7 +166,15 @@ class SupplierTermsTier(ModelSQL, ModelView):
         ondelete='CASCADE')
     from_amount = fields.Numeric(
         "From COD Amount", **_money, required=True,
-        domain=[('from_amount', '>=', 0)])
+        domain=[('from_amount', '>=', 0)],
+        help="For tiers by COD amount: the parcel's COD from which the "
+        "tier applies.")
+    from_parcels = fields.Integer(
+        "From Parcels a Month",
+        domain=['OR', ('from_parcels', '=', None),
+            ('from_parcels', '>=', 0)],
+        help="For tiers by monthly volume: the parcels issued in the month "
+        "from which the tier applies to every parcel of that month.")
     amount = fields.Numeric(
         "Commission", **_money, required=True, domain=[('amount', '>=', 0)])
 
@@ -164,6 +183,11 @@ class SupplierTermsTier(ModelSQL, ModelView):
         super().__setup__()
         cls.__access__.add('terms')
         cls._order.insert(0, ('from_amount', 'ASC'))
+        cls._order.insert(1, ('from_parcels', 'ASC'))
+
+    @staticmethod
+    def default_from_amount():
+        return Decimal(0)
 
 
 class SupplierTermsFine(ModelSQL, ModelView):

@@ -49,7 +49,7 @@ class DeadlineTestCase(DBTestCase):
             self.assertEqual(Parcel(expired.id).state, 'to_return')
             event, = Event.search([('parcel', '=', expired.id),
                     ('to_state', '=', 'to_return')])
-            self.assertEqual(event.detail, "Storage period expired")
+            self.assertEqual(event.detail, "Истёк срок хранения")
             self.assertEqual(Parcel(later.id).state, 'stored')
             # the job runs every hour: nothing is sent twice
             Parcel.process_storage_deadlines()

@@ -23,6 +23,7 @@ from trytond.transaction import Transaction, check_access
 class MultipointCoreTestCase(CompanyTestMixin, ModuleTestCase):
     "Test multipoint_core module"
     module = 'multipoint_core'
+    language = 'ru'
 
     @with_transaction()
     def test_point_gets_warehouse_and_cells(self):

@@ -458,9 +458,9 @@ class NotificationTestCase(DBTestCase):
                 self.assertEqual(
                     (notification.state, notification.attempts),
                     ('pending', 0))
-                self.assertIn('No gateway is configured',
+                self.assertIn('не настроен шлюз',
                     notification.last_error)
-            self.assertIn('"SMS"', sms.last_error)
+            self.assertIn('«SMS»', sms.last_error)
             with self.sms():
                 Notification.send_pending()
             sms, mail = Notification.browse([sms, mail])

@@ -341,7 +341,7 @@ class SecurityTestCase(DBTestCase):
                 wrong = '000000' if code != '000000' else '111111'
                 with self.assertRaises(LoginException) as cm:
                     login('boss', multipoint_otp=wrong)
-                self.assertIn('Wrong code', cm.exception.message)
+                self.assertIn('Неверный код', cm.exception.message)
                 # a wrong password stops before the code
                 self.assertIsNone(User.get_login('boss',
                         {'password': 'wrong', 'multipoint_otp': code}))
@@ -351,7 +351,7 @@ class SecurityTestCase(DBTestCase):
                 self.assertFalse(LoginCode.search([('user', '=', boss.id)]))
                 with self.assertRaises(LoginException) as cm:
                     login('boss', multipoint_otp=code)
-                self.assertIn('expired', cm.exception.message)
+                self.assertIn('истёк', cm.exception.message)
                 self.assertEqual(len(server.messages), 2)
 
                 # an expired code is refused and a new one sent
@@ -363,7 +363,7 @@ class SecurityTestCase(DBTestCase):
                     expires_at=days_ago(0) - dt.timedelta(seconds=1))
                 with self.assertRaises(LoginException) as cm:
                     login('boss2', multipoint_otp=code)
-                self.assertIn('expired', cm.exception.message)
+                self.assertIn('истёк', cm.exception.message)
                 self.assertEqual(len(server.messages), 4)
                 self.assertEqual(
                     login('boss2', multipoint_otp=last_code()), boss2.id)
@@ -380,7 +380,7 @@ class SecurityTestCase(DBTestCase):
                 self.assertFalse(LoginCode.search([('user', '=', boss3.id)]))
                 with self.assertRaises(LoginException) as cm:
                     login('boss3', multipoint_otp=code)
-                self.assertIn('expired', cm.exception.message)
+                self.assertIn('истёк', cm.exception.message)
 
                 # no mobile, no way in
                 with self.assertLogs(LOGGER, 'ERROR'):

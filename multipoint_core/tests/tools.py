@@ -14,7 +14,9 @@ class DBTestCase(unittest.TestCase):
     of ModuleTestCase (test_module.py runs those once)"""
     module = 'multipoint_core'
     extras = []
-    language = 'en'
+    # one language for every test database: each (modules, language) is a
+    # template of its own to build
+    language = 'ru'
 
     @classmethod
     def setUpClass(cls):
