@@ -165,31 +165,6 @@ class Parcel(metaclass=PoolMeta):
         super().refuse_at_desk(parcels, reason)
 
     @classmethod
-    def _check_issuable(cls, parcels, point, verifications, refused,
-            signature):
-        """The checks of issue_to_recipient, made before anything is
-        written"""
-        Terms = Pool().get('multipoint.supplier.terms')
-        terms = Terms.for_parcels((p.supplier.id, p.point.id) for p in parcels)
-        for parcel in parcels:
-            if parcel.point != point:
-                raise IssueError(gettext(
-                        'multipoint_core.msg_issue_other_point',
-                        parcel=parcel.rec_name, point=point.rec_name))
-            if parcel.state not in {'accepted', 'stored'}:
-                raise IssueError(gettext(
-                        'multipoint_core.msg_issue_wrong_state',
-                        parcel=parcel.rec_name, state=parcel.state_string))
-            term = terms[(parcel.supplier.id, parcel.point.id)]
-            cls._check_verification(parcel, term,
-                verifications.get(parcel) or verifications.get(parcel.id),
-                signature)
-            parcel_refused = {l: q for l, q in refused.items()
-                if l.parcel == parcel and q}
-            if parcel_refused:
-                cls._check_refusal(parcel, term, parcel_refused)
-
-    @classmethod
     def plan_payments(cls, point, payments, total):
         """Check the payments against the total; returns the normalized
         payments [{'method', 'amount', 'tendered', 'change'}] and the change
@@ -268,7 +243,7 @@ class Parcel(metaclass=PoolMeta):
         wanted = cls.browse(wanted)  # re-read under the lock
         to_issue = [p for p in wanted if p not in refused_whole]
         to_refuse = [p for p in wanted if p in refused_whole]
-        cls._check_issuable(
+        cls.check_issuable(
             to_issue, point, verifications, refused, signature)
         for parcel in to_refuse:
             if parcel.point != point:

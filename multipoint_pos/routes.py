@@ -5,7 +5,6 @@ rules, JSON errors in the user's language). Amounts are decimals: send them
 as JSON strings or numbers (numbers are read as decimals, never floats);
 they are answered as strings with 2 decimals.
 """
-import json
 from decimal import Decimal
 from http import HTTPStatus
 
@@ -14,7 +13,7 @@ from trytond.modules.multipoint_core.exceptions import (
     NotFoundError, RequestError)
 from trytond.modules.multipoint_core.routes import (
     PREFIX, current_point, error_response, json_response, lock_now,
-    operator_api, parcel_json)
+    operator_api, parcel_json, request_json)
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
@@ -38,13 +37,7 @@ def respond(data, status=HTTPStatus.OK):
 
 def decimal_json(request):
     "The JSON body with its numbers as Decimal"
-    try:
-        data = json.loads(request.data or b'{}', parse_float=Decimal)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise RequestError(gettext('multipoint_core.msg_api_bad_json'))
-    return data
+    return request_json(request, parse_float=Decimal)
 
 
 def shift_json(shift):

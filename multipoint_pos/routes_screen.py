@@ -22,6 +22,7 @@ ASSETS = {
     'index.html': 'text/html; charset=utf-8',
     'operator.js': 'text/javascript; charset=utf-8',
     'shift.js': 'text/javascript; charset=utf-8',
+    'tickets.js': 'text/javascript; charset=utf-8',
     'operator.css': 'text/css; charset=utf-8',
     }
 

@@ -8,9 +8,10 @@ connections or swallow answers: the network failures of the offline queue.
 The fiscal register is the demo driver; the desk printer is a socket on
 127.0.0.1 keeping the ESC/POS bytes.
 
-The walk: login -> open shift -> accept a delivery (one scan while the
-server is unreachable, its retry's answer lost once) -> place -> issue with
-code and cash -> partial buyout with card -> close shift.
+The walk: login -> today's task done and undone -> open shift -> accept a
+delivery (one scan while the server is unreachable, its retry's answer lost
+once, a surplus label) and open a ticket about it with a photo -> place ->
+issue with code and cash -> partial buyout with card -> close shift.
 
 MULTIPOINT_SCREENSHOTS=<folder> saves screenshots of the main views there
 (the README's pictures: docs/screenshots).
@@ -194,7 +195,8 @@ timeout = 2
         cls.env = env
         cls.run_quiet([os.path.join(bin_, 'trytond-admin'), '-c', cls.config,
                 '-d', DATABASE, '--all', '--email', 'admin@example.com',
-                '-u', 'multipoint_pos', '--activate-dependencies', '-l', 'ru'],
+                '-u', 'multipoint_pos', 'multipoint_tickets',
+                '--activate-dependencies', '-l', 'ru'],
             timeout=600)
         cls.data = json.loads(cls.run_quiet(cls.data_command('setup')))
         cls.log = open(os.path.join(cls.tmp, 'trytond.log'), 'w')
@@ -325,6 +327,17 @@ timeout = 2
         self.assertIn('MSK1', self.text('#point-name'))
         driver.execute_script('window.confirm = () => true;')
 
+        # today's task from the top bar: done, then to do again
+        self.wait_text('#today-toggle', 'Сегодня: 1')
+        self.key(Keys.F7)
+        self.wait_text('#today-list', 'Инкассация')
+        self.find('#today-list li.task button.primary').click()
+        self.wait_text('#today-list', 'выполнил(а): op_msk')
+        self.wait_text('#today-toggle', 'Сегодня: 0')
+        self.find('#today-list li.task button').click()
+        self.wait_text('#today-toggle', 'Сегодня: 1')
+        self.find('#today-close').click()
+
         # open the shift with the counted float
         self.key(Keys.F6)
         self.wait(lambda: self.find('#shift-open').is_displayed(),
@@ -353,9 +366,26 @@ timeout = 2
         # applied once: HB-1 counted once, RB-1 the second
         self.wait_text('#reception-counts', 'Принято 2 из 2')
         self.assertNotIn('Повтор', self.text('#reception-scans'))
+        self.assertFalse(self.find('#reception-ticket').is_displayed())
+        self.scan('X-999')
+        self.wait_text('#reception-counts', 'излишки: 1')
         self.shot('acceptance')
         self.find('#reception-close').click()
         self.wait_text('#reception-number', 'закрыта')
+
+        # a ticket about the surplus label, with a photo
+        self.click('#reception-ticket button')
+        self.wait(lambda: self.find('#ticket-dialog').is_displayed(),
+            "no ticket dialog")
+        self.type('#ticket-comment', "Этикетка X-999 без посылки")
+        photo = os.path.join(self.tmp, 'label.jpg')
+        with open(photo, 'wb') as fp:
+            fp.write(b'\xff\xd8\xff\xe0 a photo of the label')
+        self.find('#ticket-photos').send_keys(photo)
+        self.find('#ticket-submit').click()
+        self.wait_text('#reception-ticket', 'Обращение ОБ-')
+        self.assertIn('фото: 1', self.text('#reception-ticket'))
+        self.assertFalse(self.find('#ticket-dialog').is_displayed())
 
         # place both parcels in the suggested cells
         self.key(Keys.F3)

@@ -10,6 +10,7 @@ setup prints the ids as JSON; codes makes new issue codes for the parcels of
 the orders (as a re-sent SMS does) and prints {order: code}.
 """
 import argparse
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -46,7 +47,22 @@ def setup():
                         {'name': "Юбка", 'quantity': 1,
                             'unit_price': D('1500')}])])
         create_user('op_msk', ['operator'], [point], company)
-    return {'point': point.id, 'cells': ['A-1', 'A-2', 'B-1']}
+        task = today_task(point)
+    return {'point': point.id, 'cells': ['A-1', 'A-2', 'B-1'],
+        'task': task.id}
+
+
+def today_task(point):
+    "The weekly cash collection, due at 18:00 today at the point"
+    from trytond.modules.multipoint_tickets.recurrence import to_utc
+    from trytond.pool import Pool
+    Task = Pool().get('multipoint.task')
+    due = to_utc(dt.datetime.combine(point.local_date(), dt.time(18)),
+        point.tzinfo)
+    task, = Task.create([{'title': "Инкассация", 'point': point.id,
+                'due': due, 'recurrence': 'weekly',
+                'notes': "Сдать выручку инкассатору"}])
+    return task
 
 
 def codes(orders):

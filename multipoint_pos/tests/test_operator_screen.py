@@ -17,7 +17,7 @@ OPENAPI = os.path.join(os.path.dirname(os.path.dirname(
             os.path.dirname(os.path.abspath(__file__)))), 'openapi.yaml')
 
 
-SCRIPTS = ['operator.js', 'shift.js']
+SCRIPTS = ['operator.js', 'shift.js', 'tickets.js']
 
 
 def script_calls():
@@ -81,6 +81,7 @@ class OperatorScreenTestCase(RouteTestCase):
                 ('index.html', 'text/html'),
                 ('operator.js', 'text/javascript'),
                 ('shift.js', 'text/javascript'),
+                ('tickets.js', 'text/javascript'),
                 ('operator.css', 'text/css'),
                 ]:
             with self.subTest(name=name):
@@ -161,6 +162,10 @@ class OperatorScreenTestCase(RouteTestCase):
         self.assertIn(('issue/pay', 'post'), calls)
         self.assertIn(('shifts/{}/close', 'post'), calls)
         self.assertIn(('receipts/{}/send', 'post'), calls)
+        self.assertIn(('tickets', 'post'), calls)
+        self.assertIn(('tasks/today', 'get'), calls)
+        self.assertIn(('tasks/{}/done', 'post'), calls)
+        self.assertIn(('tasks/{}/undo', 'post'), calls)
         self.assertLessEqual(calls, documented, calls - documented)
 
     @unittest.skipIf(not shutil.which('node'), "node is not installed")

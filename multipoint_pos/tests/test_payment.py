@@ -147,7 +147,7 @@ class PaymentTestCase(DBTestCase):
                 [(l.name, l.quantity, l.amount, l.payment_object)
                     for l in receipt.lines],
                 [("Кроссовки", D(1), D('1500'), 'commodity'),
-                    ("Delivery of order H-1", D(1), D('199'), 'service')])
+                    ("Доставка заказа H-1", D(1), D('199'), 'service')])
             self.assertEqual(
                 [(p.method, p.amount) for p in receipt.payments],
                 [('cash', D('1699'))])
@@ -162,7 +162,7 @@ class PaymentTestCase(DBTestCase):
                 [(l.description, l.agent_kind, l.quantity, l.amount)
                     for l in sale.lines],
                 [("Кроссовки", 'goods', 1.0, D('1500')),
-                    ("Delivery of order H-1", 'delivery', 1.0, D('199'))])
+                    ("Доставка заказа H-1", 'delivery', 1.0, D('199'))])
             payment, = sale.payments
             self.assertEqual((payment.amount, payment.tendered,
                     payment.change), (D('1699'), D('2000'), D('301')))
@@ -248,7 +248,7 @@ class PaymentTestCase(DBTestCase):
             sale, = result['sales']
             self.assertEqual(
                 [(l.description, l.amount) for l in sale.lines],
-                [("Платье", D('1500')), ("Delivery of order R-1", D('250'))])
+                [("Платье", D('1500')), ("Доставка заказа R-1", D('250'))])
             parcel = Parcel(parcel.id)
             self.assertEqual(parcel.state, 'partially_issued')
             self.assertEqual(parcel.lines[1].refused_quantity, 1)

@@ -38,7 +38,7 @@ class ShiftTestCase(DBTestCase):
             msk = create_point(company, 'MSK1')
             with self.assertRaises(PosSetupError):
                 Point.setup_pos([msk])  # no chart of accounts
-            accounts = setup_accounting(company, chart=True)
+            accounts = setup_accounting(company)
             with self.assertRaises(PosSetupError):
                 Point.setup_pos([msk])  # which account is the cash?
             with self.assertRaises(PosSetupError):
@@ -250,7 +250,7 @@ class ShiftTestCase(DBTestCase):
             with self.assertRaises(SQLConstraintError) as context:
                 Session.create([{'point': point.sale_point.id,
                             'previous_session': shift.id}])
-            self.assertIn("A shift is already open",
+            self.assertIn("уже открыта смена",
                 context.exception.message)
 
     @with_transaction()

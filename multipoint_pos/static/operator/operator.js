@@ -772,6 +772,7 @@ function renderReception(data) {
     + ` · излишки: ${data.surplus} · повреждено: ${data.damaged}`;
   $('#reception-close').hidden = data.state !== 'open';
   $('#reception-damaged').parentNode.hidden = data.state !== 'open';
+  renderReceptionTicket(data);
 }
 
 async function receptionScan(code) {
@@ -795,7 +796,8 @@ function receptionScanned(item, data) {
   const kind = SCAN_KIND[scan.result] || 'warn';
   const text = `${scan.barcode} — ${scan.result_name}${scan.detail ? ': ' + scan.detail : ''}`
     + (scan.damaged ? ' (повреждено)' : '');
-  replaceQueued($('#reception-scans'), item, el('li', {class: kind}, text));
+  replaceQueued($('#reception-scans'), item, el('li', {class: kind}, text,
+    scan.damaged && scan.parcel ? [' ', damagedPlaceButton(scan.barcode)] : ''));
   flash(text, kind, true);
   if (reception.current && data.reception.id === reception.current.id) {
     renderReception(data.reception);
@@ -846,7 +848,7 @@ async function placementScan(code) {
   try {
     const parcel = await api.post('placements', {parcel: parcelCode, cell: code});
     const text = `${parcel.supplier.name} № ${parcel.order_number} → ${parcel.cell ? parcel.cell.name : code}`;
-    $('#placement-log').prepend(el('li', {class: 'ok'}, text));
+    $('#placement-log').prepend(el('li', {class: 'ok'}, text, ' ', damagedPlaceButton(parcelCode)));
     flash(text, 'ok', true);
     placement.parcel = null;
     placementState('Ожидается посылка');
@@ -985,15 +987,16 @@ function renderDifferences(lines) {
     return;
   }
   box.replaceChildren(el('h2', {}, 'Расхождения'), el('table', {},
-    el('thead', {}, el('tr', {}, ['Вид', 'Посылка', 'Этикетка', 'Найдена в', 'Числится в', 'Примечание']
-      .map((h) => el('th', {}, h)))),
+    el('thead', {}, el('tr', {}, ['Вид', 'Посылка', 'Этикетка', 'Найдена в', 'Числится в', 'Примечание',
+      'Обращение'].map((h) => el('th', {}, h)))),
     el('tbody', {}, lines.map((line) => el('tr', {},
       el('td', {}, line.kind_name),
       el('td', {}, line.parcel ? `№ ${line.parcel.order_number}` : '—'),
       el('td', {}, line.barcode || '—'),
       el('td', {}, line.cell || '—'),
       el('td', {}, line.recorded_cell || '—'),
-      el('td', {}, line.detail || ''))))));
+      el('td', {}, line.detail || ''),
+      el('td', {}, inventoryTicketButton(line)))))));
 }
 
 async function inventoryScan(code) {
@@ -1117,6 +1120,7 @@ async function startApp(point) {
   setMode(mode);
   saveQueue(loadQueue());
   refreshShift();
+  loadToday();
   // resume an open reception or inventory after a reload
   if (session.reception) {
     try { renderReception(await api.get(`receptions/${session.reception}`)); }
@@ -1182,6 +1186,7 @@ function init() {
     $(id).addEventListener('keydown', submitOnEnter);
   }
   initShift();
+  initTickets();
   $('#reception-open').addEventListener('submit', openReception);
   $('#reception-close').addEventListener('click', closeReception);
   $('#returns-hand-over').addEventListener('click', handOver);
