@@ -164,7 +164,8 @@ class SupplierAccount(DeactivableMixin, ModelSQL, ModelView):
         SyncLog = Pool().get('multipoint.supplier.sync.log')
         now = dt.datetime.utcnow()
         due = [a for a in cls.search([('sync_interval', '!=', None)])
-            if a.get_connector().supports('fetch_inbound')
+            if (a.get_connector().supports('fetch_inbound')
+                or a.get_connector().supports('fetch_events'))
             and (not a.last_sync or a.last_sync + a.sync_interval <= now)]
         if due:
             SyncLog.queue_syncs(due)

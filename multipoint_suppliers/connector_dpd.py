@@ -24,10 +24,8 @@ from decimal import Decimal
 
 import requests
 
-from trytond.i18n import gettext
-
-from .connector import (
-    Connector, ConnectorError, ParcelData, PlaceData, register)
+from .connector import ParcelData, PlaceData, register
+from .connector_http import HttpConnector
 
 URL = 'https://ws.dpd.ru/services/'
 MAX_ROWS = 1000
@@ -50,7 +48,8 @@ def _utc(date):
 
 
 @register
-class DPDConnector(Connector):
+class DPDConnector(HttpConnector):
+    "SOAP with zeep: only the messages of the HTTP connectors are shared"
     name = 'dpd'
     string = "DPD (partnership, SOAP)"
     capabilities = frozenset({'fetch_inbound', 'fetch_events'})
@@ -61,11 +60,6 @@ class DPDConnector(Connector):
         self._clients = {}
         # the docIds read by this run, confirmed after its commit
         self.to_confirm = []
-
-    def _error(self, message_id, **kwargs):
-        return ConnectorError(gettext(
-                'multipoint_suppliers.' + message_id,
-                supplier=self.supplier, **kwargs))
 
     def _client(self, service):
         import zeep

@@ -17,23 +17,15 @@ terms at acceptance (the upsert would warn on every sync).
 import datetime as dt
 import json
 import re
-import time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-import requests
-
-from trytond.i18n import gettext
-
-from .connector import (
-    Connector, ConnectorError, LineData, ParcelData, PlaceData, register)
+from .connector import LineData, ParcelData, PlaceData, register
+from .connector_http import HttpConnector
+from .values import amount as _amount, first as _first, text as _text
 
 URL = 'https://api.hermes-dpd.ru/ps/restservice.svc/rest'
 # the first sync of a point reads this far back
 FIRST_SYNC = dt.timedelta(days=30)
-# a 429 asking to wait longer than this fails the run (the next run
-# retries); a shorter wait is waited, at most RETRIES times
-MAX_RETRY_AFTER = 10
-RETRIES = 2
 # outbox kind -> StatusSystemName (suppliers.md §13); a refusal is not
 # sent: the parcel stays at the point until it goes back (UNDELIVERED)
 STATUSES = {
@@ -44,26 +36,6 @@ STATUSES = {
     'lost': 'MISSING',
     }
 WCF_DATE = re.compile(r'/Date\((-?\d+)([+-]\d{4})?\)/')
-
-
-def _first(record, *names):
-    for name in names:
-        value = record.get(name)
-        if value not in (None, ''):
-            return value
-
-
-def _text(value):
-    return str(value).strip() if value not in (None, '') else None
-
-
-def _amount(value):
-    if value in (None, ''):
-        return None
-    try:
-        return Decimal(str(value).replace(',', '.')).quantize(Decimal('0.01'))
-    except InvalidOperation:
-        raise ValueError(f"not an amount: {value!r}")
 
 
 def parse_datetime(value):
@@ -92,52 +64,22 @@ def decode(content):
 
 
 @register
-class HermesConnector(Connector):
+class HermesConnector(HttpConnector):
     name = 'hermes'
     string = "Hermes (ParcelShop API)"
     capabilities = frozenset({'fetch_inbound', 'push_events'})
     supplier = "Hermes"
-
-    def _error(self, message_id, **kwargs):
-        return ConnectorError(gettext(
-                'multipoint_suppliers.' + message_id,
-                supplier=self.supplier, **kwargs))
+    _loads = staticmethod(decode)
 
     def _post(self, operation, payload):
         "The decoded answer of operation, or ConnectorError"
         credentials = self.credentials
         url = (credentials['url'] or URL).rstrip('/') + '/' + operation
-        for attempt in range(RETRIES + 1):
-            try:
-                response = requests.post(url, json=payload,
-                    auth=(credentials['login'] or '',
-                        credentials['password'] or ''),
-                    headers={'Accept': 'application/json'},
-                    timeout=self.timeout)
-            except requests.Timeout:
-                raise self._error('msg_connector_timeout',
-                    seconds=self.timeout)
-            except requests.RequestException as exception:
-                raise self._error('msg_connector_unreachable',
-                    error=exception.__class__.__name__)
-            if response.status_code != 429:
-                break
-            wait = _retry_after(response.headers.get('Retry-After'))
-            if attempt == RETRIES or wait is None or wait > MAX_RETRY_AFTER:
-                raise self._error('msg_connector_rate_limited',
-                    seconds=wait if wait is not None else '?')
-            time.sleep(wait)
-        if response.status_code in {401, 403}:
-            raise self._error('msg_connector_auth',
-                error=f'HTTP {response.status_code}')
-        try:
-            data = decode(response.content) if response.content else {}
-        except ValueError as exception:
-            if response.status_code >= 400:
-                data = {}
-            else:
-                raise self._error('msg_connector_bad_response',
-                    error=str(exception)[:200])
+        response, data = self._request('POST', url, json=payload,
+            auth=(credentials['login'] or '', credentials['password'] or ''),
+            headers={'Accept': 'application/json'})
+        if data is None:
+            data = {}
         if not isinstance(data, dict):
             raise self._error('msg_connector_bad_response',
                 error=type(data).__name__)
@@ -272,19 +214,3 @@ def _extra_params(event):
             f"{i.get('article') or i['name']}:{i['issued']}"
             for i in event['items'])
     return extra
-
-
-def _retry_after(value):
-    "Seconds of a Retry-After header (seconds or an HTTP date)"
-    if not value:
-        return None
-    try:
-        return max(0, int(value))
-    except ValueError:
-        from email.utils import parsedate_to_datetime
-        try:
-            date = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        return max(0, int((date - dt.datetime.now(dt.timezone.utc))
-                .total_seconds()) + 1)

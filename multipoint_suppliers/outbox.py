@@ -146,7 +146,7 @@ class Outbox(ModelSQL, ModelView):
                     ('supplier', 'in', list({p.supplier.id for p in parcels})),
                     ('active', '=', True),
                     ], order=[('id', 'ASC')]):
-            if account.pushes_events():
+            if account.delivers_events():
                 accounts[(account.supplier, account.company)].append(
                     account)
         if not accounts:
@@ -177,7 +177,8 @@ class Outbox(ModelSQL, ModelView):
                         cls._payload(event, kind, code, money),
                         ensure_ascii=False, sort_keys=True),
                     } for account, event, kind, code in pending])
-        cls.queue_after_commit({a for a, _, _, _ in pending})
+        cls.queue_after_commit(
+            {a for a, _, _, _ in pending if a.pushes_events()})
         return rows
 
     @classmethod
@@ -301,7 +302,9 @@ class Account(metaclass=PoolMeta):
     outbox_kinds = fields.MultiSelection(
         KINDS, "Pushed Events",
         states={
-            'invisible': ~Eval('capabilities', []).contains('push_events'),
+            'invisible': (
+                ~Eval('capabilities', []).contains('push_events')
+                & ~Eval('capabilities', []).contains('export_report')),
             },
         depends=['capabilities'],
         help="The parcel events sent to the supplier.")
@@ -351,6 +354,10 @@ class Account(metaclass=PoolMeta):
     def default_outbox_sequence():
         return 0
 
+    def delivers_events(self):
+        "Whether the account's subscribed events go to the outbox"
+        return self.pushes_events()
+
     def pushes_events(self):
         connector = get_connector(self.connector)
         return bool(connector and connector.supports('push_events'))
@@ -397,11 +404,11 @@ class Account(metaclass=PoolMeta):
                 & ((account.outbox_lease_until == Null)
                     | (account.outbox_lease_until <= now)),
                 group_by=[outbox.account]))
-        ids = [i for i, in cursor]
-        if ids:
-            with Transaction().set_context(queue_name=QUEUE_NAME):
-                for record in cls.browse(ids):
-                    cls.__queue__.deliver_outbox([record])
+        accounts = [a for a in cls.browse([i for i, in cursor])
+            if a.pushes_events()]
+        with Transaction().set_context(queue_name=QUEUE_NAME):
+            for account in accounts:
+                cls.__queue__.deliver_outbox([account])
 
     @classmethod
     @ModelView.button

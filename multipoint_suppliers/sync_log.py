@@ -9,6 +9,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
+from . import progress
 from .connector import ConnectorError
 from .manifest import RowError
 from .savepoint import savepoint
@@ -59,6 +60,10 @@ class SyncLog(ModelSQL, ModelView):
         help="Parcels unchanged, or whose changes their state refused.")
     failed = fields.Integer("Failed", readonly=True)
     rows = fields.Integer("Rows", readonly=True)
+    progress = fields.Function(fields.Float(
+            "Progress", digits=(1, 2),
+            help="How far a running import has got (PostgreSQL only)."),
+        'get_progress')
     file = fields.Binary(
         "File", filename='file_name', readonly=True,
         states={'invisible': Eval('kind') != 'import'})
@@ -92,6 +97,13 @@ class SyncLog(ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return f'{self.account.rec_name} @ {self.point.code} #{self.id}'
+
+    @classmethod
+    def get_progress(cls, logs, name):
+        Progress = Pool().get('multipoint.supplier.sync.progress')
+        fractions = Progress.fractions([l.id for l in logs])
+        return {l.id: 1 if l.state in {'done', 'failed'}
+            else fractions.get(l.id, 0) for l in logs}
 
     @classmethod
     def queue_syncs(cls, accounts):
@@ -177,13 +189,18 @@ class SyncLog(ModelSQL, ModelView):
             account = log.account
             connector = account.get_connector()
             manifest, plan = None, None
+            # reading the file, checking its rows, then writing them
+            progress.report(log.id, 0.05)
             try:
                 manifest = connector.import_manifest(
                     log.file, log.file_name)
                 log.rows = manifest.rows
                 upsert = Upsert(account, log.point)
+                progress.report(log.id, 0.2)
                 if not manifest.errors:
-                    plan = upsert.plan(manifest.parcels)
+                    plan = upsert.plan(manifest.parcels,
+                        lambda done: progress.report(
+                            log.id, 0.2 + 0.6 * done))
                 errors = manifest.errors + (plan.errors if plan else [])
                 if errors:
                     log._finish('failed', plan, errors + (
@@ -226,14 +243,17 @@ class SyncLog(ModelSQL, ModelView):
                             account=account.rec_name,
                             point=log.point.rec_name))
                 connector = account.get_connector()
-                if not connector.supports('fetch_inbound'):
+                inbound = connector.supports('fetch_inbound')
+                if not inbound and not connector.supports('fetch_events'):
                     raise ConnectorError(gettext(
                             'multipoint_suppliers.msg_connector_no_fetch',
                             account=account.rec_name))
                 upsert = Upsert(account, log.point)
                 cursor = line.cursor
                 with savepoint():
-                    for _ in range(MAX_PAGES):
+                    # a supplier without an inbound list (CDEK) gives only
+                    # its events
+                    for _ in range(MAX_PAGES if inbound else 0):
                         parcels, next_cursor = connector.fetch_inbound(
                             line.supplier_code, cursor)
                         plan = upsert.plan(parcels)

@@ -102,10 +102,14 @@ class Upsert:
                     row=row or data.source or '', **kwargs),
                 order_number=data.order_number, level=level))
 
-    def plan(self, parcels):
+    def plan(self, parcels, progress=None):
+        """The plan of parcels; progress(fraction) is called after each
+        chunk"""
         plan = Plan(fetched=len(parcels))
         for i in range(0, len(parcels), CHUNK):
             self._plan_chunk(plan, parcels[i:i + CHUNK])
+            if progress:
+                progress(min(i + CHUNK, len(parcels)) / len(parcels))
         return plan
 
     def _plan_chunk(self, plan, chunk):

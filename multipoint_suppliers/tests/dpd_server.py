@@ -4,12 +4,11 @@ the WSDLs of `partnership` and `event-tracking` at /services/<name>?wsdl
 and answers their envelopes, with SOAP faults (detail WSFault) for a bad
 key. Behaviours for the tests: sleep, 429, a truncated answer, a fault on
 getEvents."""
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
 from lxml import etree
+
+from trytond.modules.multipoint_suppliers.tests import local_server
 
 SOAP = 'http://schemas.xmlsoap.org/soap/envelope/'
 PARTNERSHIP = 'http://dpd.ru/ws/partnership/2015-03-20'
@@ -226,10 +225,66 @@ def _xml(tag, value):
     return f'<{tag}>{escape(str(value))}</{tag}>'
 
 
-class DPDServer:
+class Handler(local_server.Handler):
+
+    def service(self):
+        return self.path.split('?')[0].rsplit('/', 1)[-1]
+
+    def do_GET(self):
+        if self.service() not in SERVICES:
+            return self.reply(404, b'not found', 'text/plain')
+        address = self.supplier.url + self.service()
+        self.reply(200, wsdl(self.service(), address).encode(),
+            'text/xml; charset=utf-8')
+
+    def do_POST(self):
+        server = self.supplier
+        body = self.read_body()
+        self.pause()
+        if self.throttled():
+            return
+        request = etree.fromstring(body).find(f'{{{SOAP}}}Body')[0]
+        operation = etree.QName(request).localname
+        ns = etree.QName(request).namespace
+        server.journal.append((operation, None))
+        auth = request.find('.//auth')
+        user = auth.findtext('partnerCode') or auth.findtext('clientNumber')
+        if (auth.findtext('clientKey') != server.key
+                or user not in {server.partner, server.client_number}):
+            return self.fault(ns, 'Server', "Ошибка авторизации "
+                "(authentication failed)", 'no-auth')
+        answer = getattr(server, operation)(request)
+        if isinstance(answer, str):
+            return self.fault(ns, 'Server', answer, 'error')
+        self.envelope(200, f'<ns:{operation}Response xmlns:ns="{ns}">'
+            + _xml('return', answer)
+            + f'</ns:{operation}Response>')
+
+    def fault(self, ns, code, message, detail_code):
+        self.envelope(500, '<soap:Fault>'
+            f'<faultcode>soap:{code}</faultcode>'
+            f'<faultstring>{escape(message)}</faultstring>'
+            f'<detail><ns:WSFault xmlns:ns="{ns}">'
+            f'<code>{detail_code}</code>'
+            f'<message>{escape(message)}</message>'
+            '</ns:WSFault></detail></soap:Fault>')
+
+    def envelope(self, status, content):
+        body = ('<?xml version="1.0" encoding="UTF-8"?>'
+            f'<soap:Envelope xmlns:soap="{SOAP}"><soap:Body>'
+            f'{content}</soap:Body></soap:Envelope>').encode()
+        if self.supplier.truncate:
+            body = body[:len(body) * 2 // 3]
+        self.reply(status, body, 'text/xml; charset=utf-8')
+
+
+class DPDServer(local_server.LocalServer):
+    Handler = Handler
+    path = '/services/'
 
     def __init__(self, partner='PVZ77', client_number='1001027795',
             key='DPD-KEY-SECRET'):
+        super().__init__()
         self.partner, self.client_number, self.key = (
             partner, client_number, key)
         self.points = [{'stationNum': '77001', 'pointCode': 'M77',
@@ -238,29 +293,12 @@ class DPDServer:
         self.orders = {}
         # documents of events, the first unconfirmed one is served
         self.documents = []
-        self.sleep = 0
-        self.throttle = 0
-        self.truncate = False
+        # DPD's 429 asks for a minute
+        self.retry_after = '60'
         self.fail_events = False
         # what happened, in order: (operation, detail); tests add theirs
         self.journal = []
         self.confirmed = []
-        self.httpd = ThreadingHTTPServer(('127.0.0.1', 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self):
-        return f'http://127.0.0.1:{self.httpd.server_port}/services/'
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
     def add_document(self, events, complete=True):
         doc_id = 900 + len(self.documents) + len(self.confirmed) + 1
@@ -269,80 +307,6 @@ class DPDServer:
                 'clientNumber': self.client_number,
                 'resultComplete': complete, 'event': events})
         return doc_id
-
-    def _handler(self):
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def service(self):
-                return self.path.split('?')[0].rsplit('/', 1)[-1]
-
-            def do_GET(self):
-                if self.service() not in SERVICES:
-                    return self.reply(404, b'not found', 'text/plain')
-                address = server.url + self.service()
-                self.reply(200, wsdl(self.service(), address).encode(),
-                    'text/xml; charset=utf-8')
-
-            def do_POST(self):
-                body = self.rfile.read(
-                    int(self.headers.get('Content-Length') or 0))
-                if server.sleep:
-                    time.sleep(server.sleep)
-                if server.throttle:
-                    server.throttle -= 1
-                    self.send_response(429)
-                    self.send_header('Retry-After', '60')
-                    self.send_header('Content-Length', '0')
-                    self.end_headers()
-                    return
-                request = etree.fromstring(body).find(f'{{{SOAP}}}Body')[0]
-                operation = etree.QName(request).localname
-                ns = etree.QName(request).namespace
-                server.journal.append((operation, None))
-                auth = request.find('.//auth')
-                user = auth.findtext('partnerCode') or auth.findtext(
-                    'clientNumber')
-                if (auth.findtext('clientKey') != server.key
-                        or user not in {server.partner,
-                            server.client_number}):
-                    return self.fault(ns, 'Server', "Ошибка авторизации "
-                        "(authentication failed)", 'no-auth')
-                answer = getattr(server, operation)(request)
-                if isinstance(answer, str):
-                    return self.fault(ns, 'Server', answer, 'error')
-                self.envelope(200, f'<ns:{operation}Response xmlns:ns="{ns}">'
-                    + _xml('return', answer)
-                    + f'</ns:{operation}Response>')
-
-            def fault(self, ns, code, message, detail_code):
-                self.envelope(500, '<soap:Fault>'
-                    f'<faultcode>soap:{code}</faultcode>'
-                    f'<faultstring>{escape(message)}</faultstring>'
-                    f'<detail><ns:WSFault xmlns:ns="{ns}">'
-                    f'<code>{detail_code}</code>'
-                    f'<message>{escape(message)}</message>'
-                    '</ns:WSFault></detail></soap:Fault>')
-
-            def envelope(self, status, content):
-                body = ('<?xml version="1.0" encoding="UTF-8"?>'
-                    f'<soap:Envelope xmlns:soap="{SOAP}"><soap:Body>'
-                    f'{content}</soap:Body></soap:Envelope>').encode()
-                if server.truncate:
-                    body = body[:len(body) * 2 // 3]
-                self.reply(status, body, 'text/xml; charset=utf-8')
-
-            def reply(self, status, body, content_type):
-                self.send_response(status)
-                self.send_header('Content-Type', content_type)
-                self.send_header('Content-Length', str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        return Handler
 
     # operations: the value of <return>, or a fault message
 

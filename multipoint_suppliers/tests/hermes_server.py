@@ -5,104 +5,66 @@ sleep, 429 with Retry-After, a truncated body."""
 import base64
 import datetime as dt
 import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from trytond.modules.multipoint_suppliers.tests import local_server
 
 BASE = '/ps/restservice.svc/rest'
 
 
-class HermesServer:
+class Handler(local_server.Handler):
+
+    def do_POST(self):
+        server = self.supplier
+        body = self.read_body()
+        operation = self.path[len(BASE) + 1:]
+        server.requests.append((operation, body))
+        self.pause()
+        if self.throttled():
+            return
+        expected = 'Basic ' + base64.b64encode(
+            f'{server.login}:{server.password}'.encode()).decode()
+        if self.headers.get('Authorization') != expected:
+            # WCF's own page, not JSON
+            self.reply(401, b'<html><body>Access is denied.'
+                b'</body></html>', 'text/html')
+            return
+        try:
+            request = json.loads(body)
+        except ValueError:
+            self.json(400, {'ErrorCode': 28,
+                    'ErrorSystemName': 'Deserialization'})
+            return
+        if operation == 'GetParcels':
+            self.json(200, server.get_parcels(request))
+        elif operation == 'SendParcelStatuses':
+            self.json(200, server.send_statuses(request))
+        else:
+            self.reply(404, b'Endpoint not found.', 'text/html')
+
+    def encode(self, data):
+        # Hermes starts its answers with a UTF-8 BOM
+        return b'\xef\xbb\xbf' + super().encode(data)
+
+
+class HermesServer(local_server.LocalServer):
+    Handler = Handler
+    path = BASE
 
     def __init__(self, login='pvz-login', password='pvz-secret'):
+        super().__init__()
         self.login, self.password = login, password
         # point code -> [parcel record, ...] in the order Hermes plans them
         self.parcels = {}
         self.page_size = 100
-        self.sleep = 0
-        # answer 429 this many times, with this Retry-After
-        self.throttle, self.retry_after = 0, '1'
-        self.truncate = False
         # barcode -> (ErrorCode, ErrorSystemName) for SendParcelStatuses
         self.status_errors = {}
         self.requests = []
         self.statuses = []
-        self.httpd = ThreadingHTTPServer(('127.0.0.1', 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self):
-        return f'http://127.0.0.1:{self.httpd.server_port}{BASE}'
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def _handler(self):
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(
-                    int(self.headers.get('Content-Length') or 0))
-                operation = self.path[len(BASE) + 1:]
-                server.requests.append((operation, body))
-                if server.sleep:
-                    time.sleep(server.sleep)
-                if server.throttle:
-                    server.throttle -= 1
-                    self.send_response(429)
-                    self.send_header('Retry-After', server.retry_after)
-                    self.end_headers()
-                    return
-                expected = 'Basic ' + base64.b64encode(
-                    f'{server.login}:{server.password}'.encode()).decode()
-                if self.headers.get('Authorization') != expected:
-                    # WCF's own page, not JSON
-                    self.reply(401, b'<html><body>Access is denied.'
-                        b'</body></html>', 'text/html')
-                    return
-                try:
-                    request = json.loads(body)
-                except ValueError:
-                    self.json(400, {'ErrorCode': 28,
-                            'ErrorSystemName': 'Deserialization'})
-                    return
-                if operation == 'GetParcels':
-                    self.json(200, server.get_parcels(request))
-                elif operation == 'SendParcelStatuses':
-                    self.json(200, server.send_statuses(request))
-                else:
-                    self.reply(404, b'Endpoint not found.', 'text/html')
-
-            def json(self, status, data):
-                body = b'\xef\xbb\xbf' + json.dumps(
-                    data, ensure_ascii=False).encode('utf-8')
-                if server.truncate:
-                    body = body[:len(body) // 2]
-                self.reply(status, body, 'application/json; charset=utf-8')
-
-            def reply(self, status, body, content_type):
-                self.send_response(status)
-                self.send_header('Content-Type', content_type)
-                self.send_header('Content-Length', str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        return Handler
 
     def get_parcels(self, request):
         if not request.get('dateFrom'):
             return {'ErrorCode': 21, 'ErrorSystemName': 'Required'}
+
         # a record that is not an object (a broken one) is always sent
         def planned(record):
             return record['_planned'] if isinstance(record, dict) else ''

@@ -2,13 +2,17 @@
 formats, header aliases, Russian row errors, all or nothing, idempotent
 upsert that respects the parcel workflow, access"""
 import datetime as dt
+import threading
+import unittest
 from decimal import Decimal
 from unittest.mock import patch
 
 from trytond.model.exceptions import AccessButtonError, AccessError
+from trytond import backend
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.multipoint_core.tests.tools import (
-    DBTestCase, accept_and_store, create_point, create_supplier, create_user)
+    DBTestCase, accept_and_store, committed, create_point, create_supplier,
+    create_user)
 from trytond.modules.multipoint_suppliers import upsert as upsert_module
 from trytond.modules.multipoint_suppliers.connector import (
     ConnectorError, connectors)
@@ -369,6 +373,42 @@ class SupplierImportTestCase(DBTestCase):
             task.run()
             log = type(log)(log.id)
             self.assertEqual((log.state, log.created), ('done', 1200))
+
+    @unittest.skipIf(backend.name != 'postgresql',
+        "progress is recorded on PostgreSQL only")
+    def test_progress_seen_while_the_import_runs(self):
+        "Others see a running import's progress before it commits"
+        def fixture():
+            pool = Pool()
+            SyncLog = pool.get('multipoint.supplier.sync.log')
+            company = create_company()
+            point = create_point(company, 'PRG1')
+            shop = create_supplier("Прогресс")
+            with set_company(company):
+                account = create_account(company, shop, {point: 'PRG'})
+                log = SyncLog.create_import(account, point,
+                    csv_bytes(rows(4000, prefix='PRG')), 'big.csv')
+            return log.id
+
+        def read():
+            log = Pool().get('multipoint.supplier.sync.log')(log_id)
+            return log.state, log.progress
+
+        def run():
+            SyncLog = Pool().get('multipoint.supplier.sync.log')
+            SyncLog.run_import(SyncLog.browse([log_id]))
+
+        log_id = committed(fixture)
+        worker = threading.Thread(target=committed, args=(run,))
+        worker.start()
+        seen = []
+        while worker.is_alive():
+            seen.append(committed(read))
+        worker.join()
+        running = [p for s, p in seen if s == 'running']
+        self.assertTrue(any(0 < p < 1 for p in running), seen)
+        self.assertEqual(running, sorted(running))
+        self.assertEqual(committed(read), ('done', 1))
 
     @with_transaction(context=RU)
     def test_templates_import_cleanly(self):

@@ -13,7 +13,6 @@ import time
 import unittest
 import urllib.request
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest.mock import patch
 
 from trytond.model.exceptions import AccessError
@@ -26,6 +25,7 @@ from trytond.modules.multipoint_pos.tests.pos_tools import (
 from trytond.modules.multipoint_suppliers import outbox_sender
 from trytond.modules.multipoint_suppliers.connector import (
     Connector, ConnectorError, register)
+from trytond.modules.multipoint_suppliers.tests import local_server
 from trytond.modules.multipoint_suppliers.tests.tools import create_account
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, with_transaction
@@ -34,13 +34,42 @@ from trytond.transaction import check_access
 D = Decimal
 
 
-class SupplierServer:
+class SupplierHandler(local_server.Handler):
+
+    def do_POST(self):
+        server = self.supplier
+        body = json.loads(self.read_body() or b'[]')
+        if server.down:
+            self.reply(503, b'{"error": "maintenance"}')
+            return
+        if self.path == '/delivered':
+            with server.lock:
+                keys = {e['key'] for e in server.delivered}
+            answer = [k for k in body if k in keys]
+        else:
+            with server.lock:
+                server.received.extend(body)
+                keys = {e['key'] for e in server.delivered}
+                for event in body:
+                    if not (server.dedup and event['key'] in keys):
+                        server.delivered.append(event)
+                        keys.add(event['key'])
+            answer = [e['key'] for e in body]
+            server.got_request.set()
+            if server.delay:
+                time.sleep(server.delay)
+        self.json(200, answer)
+
+
+class SupplierServer(local_server.LocalServer):
     """A supplier's event API on 127.0.0.1: POST /events takes a JSON list
     of events and answers the keys it took; POST /delivered answers which
     of the given keys it holds. It records every event it receives and,
     only when told to (dedup), ignores a key it already holds."""
+    Handler = SupplierHandler
 
     def __init__(self, dedup=False):
+        super().__init__()
         self.dedup = dedup
         self.received = []      # every event of every request
         self.delivered = []     # the events taken (one per key if dedup)
@@ -49,53 +78,10 @@ class SupplierServer:
         self.answered = threading.Event()
         self.got_request = threading.Event()
         self.lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                length = int(self.headers.get('Content-Length') or 0)
-                body = json.loads(self.rfile.read(length) or b'[]')
-                if server.down:
-                    self.send_response(503)
-                    self.end_headers()
-                    self.wfile.write(b'{"error": "maintenance"}')
-                    return
-                if self.path == '/delivered':
-                    with server.lock:
-                        keys = {e['key'] for e in server.delivered}
-                    answer = [k for k in body if k in keys]
-                else:
-                    with server.lock:
-                        server.received.extend(body)
-                        keys = {e['key'] for e in server.delivered}
-                        for event in body:
-                            if not (server.dedup and event['key'] in keys):
-                                server.delivered.append(event)
-                                keys.add(event['key'])
-                    answer = [e['key'] for e in body]
-                    server.got_request.set()
-                    if server.delay:
-                        time.sleep(server.delay)
-                data = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = 'http://127.0.0.1:%s' % self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever,
-            daemon=True)
-        self.thread.start()
+        self.start()
 
     def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.stop()
 
     def counts(self):
         "{order number + kind: times delivered}"
@@ -245,8 +231,9 @@ class OutboxTestCase(DBTestCase):
             other = supplier("Quiet")
             account = create_account(company, shop, {point: 'H-PAY'},
                 connector='test_push_keyed', url='http://127.0.0.1:9')
-            # a file account and an unsubscribed one get nothing
-            create_account(company, shop, {point: 'H-FILE'})
+            # a file account gets its rows for its status reports (see
+            # test_status_report), an unsubscribed one gets nothing
+            file_account = create_account(company, shop, {point: 'H-FILE'})
             quiet = create_account(company, other, {point: 'Q-1'},
                 connector='test_push_keyed', url='http://127.0.0.1:9')
             Account.write([quiet], {'outbox_kinds': ['lost']})
@@ -268,8 +255,13 @@ class OutboxTestCase(DBTestCase):
 
             rows = Outbox.search([
                     ('account.supplier', 'in', [shop.id, other.id]),
+                    ('account', '!=', file_account.id),
                     ], order=[('id', 'ASC')])
             self.assertEqual({r.account for r in rows}, {account})
+            self.assertEqual(Outbox.search_count([
+                        ('account', '=', file_account.id),
+                        ('state', '=', 'pending'),
+                        ]), 6)
             self.assertEqual([(r.parcel.order_number, r.kind, r.state)
                     for r in rows], [
                     ('H-1', 'accepted', 'pending'),

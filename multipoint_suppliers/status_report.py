@@ -1,0 +1,164 @@
+"""Status report files: how suppliers without an API (local shops, 4Biz,
+ECP-Logistics) learn what happened to their parcels.
+
+The events such an account subscribes to are written to the outbox like
+any other (outbox.py); instead of a sender, a report takes every pending
+row of the account into one file (the connector's export_report) and marks
+them sent in the same transaction, so each event is in exactly one report.
+Reports are made on demand from the account and every night by a cron; a
+report can be downloaded again as often as needed."""
+import datetime as dt
+import json
+
+from sql import Null
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.model.exceptions import ValidationError
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction, without_check_access
+
+
+class StatusReport(ModelSQL, ModelView):
+    "Supplier Status Report"
+    __name__ = 'multipoint.supplier.status.report'
+    company = fields.Many2One(
+        'company.company', "Company", required=True, readonly=True)
+    account = fields.Many2One(
+        'multipoint.supplier.account', "Account", required=True,
+        readonly=True, ondelete='CASCADE')
+    date = fields.DateTime("Date", required=True, readonly=True)
+    file = fields.Binary("File", filename='file_name', readonly=True)
+    file_name = fields.Char("File Name", readonly=True)
+    events = fields.One2Many(
+        'multipoint.supplier.outbox', 'status_report', "Events",
+        readonly=True)
+    event_count = fields.Integer("Events", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.account, Index.Equality()),
+                (t.date, Index.Range())))
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    def get_rec_name(self, name):
+        return f'{self.account.rec_name} {self.file_name}'
+
+    @classmethod
+    def export(cls, accounts):
+        """A report of the pending events of each account that reports by
+        file; the accounts without pending events get none"""
+        pool = Pool()
+        Outbox = pool.get('multipoint.supplier.outbox')
+        Config = pool.get('ir.configuration')
+        outbox = Outbox.__table__()
+        cursor = Transaction().connection.cursor()
+        reports = []
+        for account in accounts:
+            if not account.reports_events():
+                continue
+            rows = Outbox.search([
+                    ('account', '=', account.id),
+                    ('state', '=', 'pending'),
+                    ], order=[('id', 'ASC')])
+            if not rows:
+                continue
+            messages = [dict(json.loads(r.payload or '{}'),
+                    key=r.idempotency_key) for r in rows]
+            now = dt.datetime.utcnow()
+            # the file speaks the language of the database, whoever runs it
+            with Transaction().set_context(language=Config.get_language()):
+                file_name, data = account.get_connector().export_report(
+                    messages)
+            report, = cls.create([{
+                        'company': account.company.id,
+                        'account': account.id,
+                        'date': now,
+                        'file': data,
+                        'file_name': now.strftime('%Y%m%d-%H%M%S-')
+                        + file_name,
+                        'event_count': len(rows),
+                        }])
+            # a row taken by another report meanwhile fails the update
+            # (PostgreSQL's repeatable read) and the whole call restarts
+            ids = [r.id for r in rows]
+            cursor.execute(*outbox.update(
+                    [outbox.state, outbox.sent_at, outbox.status_report],
+                    ['sent', now, report.id],
+                    where=outbox.id.in_(ids) & (outbox.state == 'pending')
+                    & (outbox.status_report == Null)))
+            if cursor.rowcount not in {-1, len(ids)}:
+                raise ValidationError(gettext(
+                        'multipoint_suppliers.msg_status_report_busy',
+                        account=account.rec_name))
+            reports.append(report)
+        return reports
+
+
+class Outbox(metaclass=PoolMeta):
+    __name__ = 'multipoint.supplier.outbox'
+    status_report = fields.Many2One(
+        'multipoint.supplier.status.report', "Status Report",
+        readonly=True, ondelete='RESTRICT',
+        states={'invisible': ~Eval('status_report')})
+
+
+class Account(metaclass=PoolMeta):
+    __name__ = 'multipoint.supplier.account'
+    status_reports = fields.One2Many(
+        'multipoint.supplier.status.report', 'account', "Status Reports",
+        readonly=True,
+        states={
+            'invisible': ~Eval('capabilities', []).contains('export_report'),
+            },
+        depends=['capabilities'])
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'export_status_report': {
+                    'invisible': ~Eval('capabilities', []).contains(
+                        'export_report'),
+                    'depends': ['capabilities'],
+                    },
+                })
+
+    def reports_events(self):
+        """Whether the account learns its events from report files: its
+        connector exports them and cannot push them"""
+        connector = self.get_connector()
+        return bool(connector and connector.supports('export_report')
+            and not connector.supports('push_events'))
+
+    def delivers_events(self):
+        return super().delivers_events() or self.reports_events()
+
+    @classmethod
+    @ModelView.button
+    def export_status_report(cls, accounts):
+        "Put the pending events of the accounts into new report files"
+        StatusReport = Pool().get('multipoint.supplier.status.report')
+        with without_check_access():
+            StatusReport.export(cls.browse([a.id for a in accounts]))
+
+    @classmethod
+    def export_status_reports_due(cls):
+        "Cron: a report for every account with pending events to report"
+        StatusReport = Pool().get('multipoint.supplier.status.report')
+        accounts = cls.search([('active', '=', True)])
+        StatusReport.export([a for a in accounts if a.reports_events()])
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('multipoint.supplier.account|export_status_reports_due',
+                "Export Supplier Status Reports"))
