@@ -36,17 +36,20 @@ test-all: ## make test, then make test-postgresql
 	@rc=0; bash scripts/test.sh sqlite || rc=1; \
 		SKIP_SETUP=1 bash scripts/test.sh postgresql || rc=1; exit $$rc
 
-bench: ## run scripts/bench.py on MULTIPOINT_BENCH_DB (pass options in BENCH_ARGS)
+bench: ## every benchmark: the desk (scripts/bench.py, BENCH_ARGS) then bench-suppliers
 	@bash scripts/setup.sh
 	@test -f scripts/bench.py || { echo "scripts/bench.py is missing" >&2; exit 1; }
 	.venv/bin/python scripts/bench.py $(BENCH_ARGS)
+	$(MAKE) --no-print-directory bench-suppliers
 
-bench-suppliers: ## manifest import (50,000 parcels) and outbox drain (10,000 events) on PostgreSQL
+bench-suppliers: ## manifest import (50,000), connector sync (10,000), outbox drain (10,000 events) on PostgreSQL
 	@bash scripts/setup.sh
 	MULTIPOINT_BENCH_DB=postgresql://postgres@127.0.0.1:5432/multipoint_bench_import \
 		.venv/bin/python scripts/bench_import.py
 	MULTIPOINT_BENCH_DB=postgresql://postgres@127.0.0.1:5432/multipoint_bench_outbox \
 		.venv/bin/python scripts/bench_outbox.py
+	MULTIPOINT_BENCH_DB=postgresql://postgres@127.0.0.1:5432/multipoint_bench_settlement \
+		.venv/bin/python scripts/bench_settlement.py
 
 clean: ## remove caches in var/ (test databases, logs, stamps, sao); keeps .venv and the demo db
 	rm -rf var/dbcache var/log var/sao var/pip-install.log var/.setup.lock

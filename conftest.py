@@ -55,3 +55,15 @@ for init in sorted(glob.glob(TESTS)):
                 importlib.import_module(f'{canonical}.tests.{name}'))
         except Exception:
             pass  # pytest reports the import error itself
+
+
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist's --dist loadgroup, a module's tests run on one
+    worker: each worker then builds only the template databases of its
+    modules (a template costs a module activation, longer than most test
+    files)"""
+    import pytest
+    for item in items:
+        package = item.nodeid.split('/', 1)[0]
+        if package.startswith('multipoint_'):
+            item.add_marker(pytest.mark.xdist_group(package))

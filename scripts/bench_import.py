@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmark of the manifest import of multipoint_suppliers on PostgreSQL.
+"""Benchmark of the manifest import and a connector sync of
+multipoint_suppliers on PostgreSQL.
 
 It prints figures; it is not a test and fails only when it cannot run or
 when the import does not do what it should (counts).
@@ -19,13 +20,19 @@ account, then:
    written (list-based create) in one transaction, as the Import Manifest
    wizard's worker does; the time includes the commit;
 3. the same file again: nothing is created or updated;
-4. the same file with every tenth COD amount changed: 10 % updated.
+4. the same file with every tenth COD amount changed: 10 % updated;
+5. a connector sync of --sync-parcels (10,000) parcels for a second point
+   from a local server speaking Hermes' ParcelShop API on 127.0.0.1
+   (GetParcels pages of 500, JSON with a BOM, Basic auth), through the sync
+   engine as the queued task runs it; then the same sync again (nothing
+   new).
 
 Targets: import <= 30 s, unchanged re-import <= 15 s. The database is
 dropped at the end unless --keep.
 """
 import argparse
 import csv
+import datetime as dt
 import io
 import os
 import random
@@ -132,6 +139,7 @@ def manifest(n, changed_every=None):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--parcels', type=int, default=50000)
+    parser.add_argument('--sync-parcels', type=int, default=10000)
     parser.add_argument('--keep', action='store_true',
         help="keep the database at the end")
     parser.add_argument('--reuse', action='store_true',
@@ -213,12 +221,85 @@ def bench(server, args):
         if counts != expect[key]:
             raise SystemExit(
                 f"{key}: counts {counts}, expected {expect[key]}")
+    figures.update(bench_sync(server, pool, args.sync_parcels))
     with Transaction().start(server.name, 0):
         Parcel = pool.get('multipoint.parcel')
         figures['parcels'] = Parcel.search_count([])
-    if figures['parcels'] != n:
-        raise SystemExit(f"{figures['parcels']} parcels, expected {n}")
+    if figures['parcels'] != n + args.sync_parcels:
+        raise SystemExit(f"{figures['parcels']} parcels, expected "
+            f"{n + args.sync_parcels}")
     return figures
+
+
+def bench_sync(server, pool, n):
+    """Sync n parcels from a local Hermes server, then again; the seconds
+    of each run (the commit included)"""
+    from trytond.modules.multipoint_suppliers.tests.hermes_server import (
+        HermesServer, parcel)
+    from trytond.transaction import Transaction
+    start = dt.datetime(2026, 11, 1, 8)
+    figures = {}
+    with HermesServer() as hermes:
+        hermes.page_size = 500
+        hermes.parcels['PS-BENCH'] = [parcel(f'HS-{i:06d}', f'21{i:011d}',
+                (start + dt.timedelta(seconds=i)).isoformat(),
+                point='PS-BENCH', cod=f'{500 + i % 4000}.00')
+            for i in range(1, n + 1)]
+        with Transaction().start(server.name, 0, context={'language': 'ru'}):
+            account_id = setup_hermes(pool, hermes)
+            Transaction().commit()
+        expect = {'sync': ('done', n, n, 0), 'resync': ('done', 0, 0, 0)}
+        for key in ['sync', 'resync']:
+            started = time.perf_counter()
+            with Transaction().start(server.name, 0) as transaction:
+                SyncLog = pool.get('multipoint.supplier.sync.log')
+                Account = pool.get('multipoint.supplier.account')
+                account = Account(account_id)
+                with transaction.set_context(company=account.company.id):
+                    log_, = SyncLog.queue_syncs([account])
+                    SyncLog.run_sync([log_])
+                    log_ = SyncLog(log_.id)
+                    counts = (log_.state, log_.fetched, log_.created,
+                        log_.updated)
+                    messages = [l.message for l in log_.lines[:3]]
+                transaction.commit()
+            figures[key] = time.perf_counter() - started
+            log("  %s: %.1f s  state=%s fetched=%s created=%s updated=%s",
+                key, figures[key], *counts)
+            for message in messages:
+                log("    %s", message)
+            if counts != expect[key]:
+                raise SystemExit(
+                    f"{key}: counts {counts}, expected {expect[key]}")
+        figures['sync_requests'] = len(hermes.requests)
+    figures['sync_parcels'] = n
+    return figures
+
+
+def setup_hermes(pool, hermes):
+    "A second point served by a Hermes account on the local server"
+    from trytond.modules.company.tests import set_company
+    from trytond.modules.multipoint_core.tests.tools import (
+        create_point, create_supplier)
+    Account = pool.get('multipoint.supplier.account')
+    Company = pool.get('company.company')
+    company, = Company.search([], limit=1)
+    with set_company(company):
+        point = create_point(company, 'BENCH2')
+        supplier = create_supplier("Hermes (бенчмарк)")
+        account, = Account.create([{
+                    'name': "Bench Sync",
+                    'company': company.id,
+                    'supplier': supplier.id,
+                    'connector': 'hermes',
+                    'url': hermes.url,
+                    'login': hermes.login,
+                    'password': hermes.password,
+                    'points': [('create', [{
+                                    'point': point.id,
+                                    'supplier_code': 'PS-BENCH'}])],
+                    }])
+    return account.id
 
 
 def setup(pool):
@@ -229,6 +310,11 @@ def setup(pool):
     from trytond.transaction import Transaction
     Account = pool.get('multipoint.supplier.account')
     existing = Account.search([('name', '=', "Bench Import")])
+    for other in Account.search([('name', '=', "Bench Sync")]):
+        # --reuse: the sync's point and account are made again
+        other.points[0].point.code = f'OLD{other.id}'
+        other.points[0].point.save()
+        Account.delete([other])
     if existing:
         # --reuse: start again from no parcel
         account, = existing
@@ -272,6 +358,11 @@ def report(figures, args):
                 f"{'ok' if seconds <= target else 'MISSED'})")
         log("  %-30s %7.1f s  %7.0f parcels/s %s", label, seconds,
             n / seconds, verdict)
+    n = figures['sync_parcels']
+    log("  %-30s %7.1f s  %7.0f parcels/s (%d requests to the server)",
+        f"connector sync of {n:,} parcels", figures['sync'],
+        n / figures['sync'], figures['sync_requests'])
+    log("  %-30s %7.1f s", "the same sync again", figures['resync'])
     log("  parcels in the database        %7d", figures['parcels'])
 
 

@@ -167,7 +167,8 @@ if [ -f "$STATE.initialised" ] && [ ! -f "$STATE.demo-data" ]; then
         fi
         die "scripts/demo_data.py failed (see above); the next 'make demo' runs it again"
     fi
-    touch "$STATE.demo-data" "$STATE.demo-pos"
+    touch "$STATE.demo-data" "$STATE.demo-pos" "$STATE.demo-portal" \
+        "$STATE.demo-settlement"
     log "demo data loaded in $(( $(date +%s) - t0 ))s"
 elif [ -f "$STATE.demo-data" ] && [ ! -f "$STATE.demo-pos" ]; then
     # demo data of an earlier version: add the accounting, the points of sale and
@@ -180,6 +181,15 @@ elif [ -f "$STATE.demo-data" ] && [ ! -f "$STATE.demo-pos" ]; then
     touch "$STATE.demo-pos"
     log "points of sale ready in $(( $(date +%s) - t0 ))s"
 fi
+if [ -f "$STATE.demo-data" ] && { [ ! -f "$STATE.demo-portal" ] \
+        || [ ! -f "$STATE.demo-settlement" ]; }; then
+    # demo data of an earlier version: add the supplier portal's user and
+    # its agent's report
+    log "adding the supplier portal's demo user and agent's report (scripts/demo_data.py)"
+    "$PY" "$ROOT/scripts/demo_data.py" -c "$CONFIG" -d "$DBNAME" \
+        || die "scripts/demo_data.py failed (see above); the next 'make demo' runs it again"
+    touch "$STATE.demo-portal" "$STATE.demo-settlement"
+fi
 
 [ -n "${MULTIPOINT_DEMO_NO_SERVER:-}" ] && { log "database ready; not starting the server"; exit 0; }
 
@@ -187,6 +197,8 @@ fi
 HOST="${LISTEN%:*}"; PORT="${LISTEN##*:}"
 case "$HOST" in 0.0.0.0|'*'|'') URL_HOST=127.0.0.1 ;; *) URL_HOST="$HOST" ;; esac
 BASE="http://$URL_HOST:$PORT"
+# the supplier portal's password-reset e-mails link to the local portal
+export TRYTOND_WEB__RESET_PASSWORD_URL="${TRYTOND_WEB__RESET_PASSWORD_URL:-$BASE/$DBNAME/multipoint/portal/}"
 if curl -s -o /dev/null --max-time 2 "$BASE/"; then
     die "something already answers on $BASE: stop it or set MULTIPOINT_LISTEN=127.0.0.1:<port>"
 fi
@@ -242,6 +254,7 @@ check_and_announce() {
  Multipoint demo is running  ($DB_DESC)
    web client (sao):   $BASE/
    operator API base:  $BASE/$DBNAME/multipoint/api/v1/
+   supplier portal:    $BASE/$DBNAME/multipoint/portal/   (lavka@portal.example / Postavshik#2026)
    JSON-RPC:           $BASE/$DBNAME/rpc/     (server $version)
    administrator:      admin / admin
 INFO

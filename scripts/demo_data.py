@@ -26,6 +26,9 @@ What it creates, through the real models:
 - staff with personal logins (owner, staff manager, accountant, analyst and
   four operators, one of them at two points). The logins and passwords are
   printed at the end and written to ``--logins-file``;
+- with multipoint_tickets: the points' tasks (cash collection on Fridays,
+  weekly inventory of zone A, a call to a supplier about a claim) and three
+  tickets in different states (see ``organizer``);
 - accounting as ``multipoint_pos.tests.pos_tools.setup_accounting`` makes
   it (the minimal Russian chart of ``create_minimal_chart``, a fiscal year
   of the current year with its move sequence and periods), every supplier
@@ -42,6 +45,10 @@ What it creates, through the real models:
   ``[multipoint_fiscal] driver = demo``, which scripts/demo.sh sets with
   TRYTOND_MULTIPOINT_FISCAL__DRIVER); yesterday's shift is then moved to
   yesterday's hours with raw SQL;
+- the supplier portal's user (``PORTAL_USERS``) and, when its supplier had
+  parcels paid in yesterday's shift, the agent's report of those days
+  computed, confirmed by the owner and sent, so the portal has one to show
+  (see ``portal_settlement``);
 - N parcels spread over points and suppliers in every state, with Russian
   recipients, +7 9xx phones in the formats suppliers send, order numbers and
   box barcodes in each supplier's own format, 1–3 places, 1–4 items
@@ -109,9 +116,9 @@ manifest ``BENCH-1000``: ``scripts/bench.py`` accepts them through the API.
 
 The script is idempotent: when the demo company already exists it creates
 nothing but what is missing of ``--bench-manifest``, of the accounting and
-points of sale, and the shifts when MSK-01 has none (demo data of an
-earlier version), and exits with 0; it refuses (exit 2) a database holding
-another company. A fixed ``--seed``
+points of sale, the shifts when MSK-01 has none (demo data of an
+earlier version) and the portal's agent's report, and exits with 0; it
+refuses (exit 2) a database holding another company. A fixed ``--seed``
 gives the same data on an empty database.
 """
 import argparse
@@ -133,6 +140,8 @@ LOCK_MODELS = [
     'multipoint.parcel.place', 'multipoint.reception', 'ir.sequence',
     'ir.sequence.strict', 'res.user', 'sale.point.cash.session',
     'account.fiscalyear', 'account.period',
+    'multipoint.settlement.configuration', 'account.configuration',
+    'account.journal.period',
     ]
 CENT = Decimal('0.01')
 
@@ -425,6 +434,12 @@ STAFF = [
         ['KZN-01'], "оператор"),
     ('lebedev', 'Smena#Nsk1', "Лебедев Никита Андреевич", ['operator'],
         ['NSK-01'], "оператор"),
+    ]
+
+# the supplier portal (/<database>/multipoint/portal/): e-mail, password,
+# supplier key; the shop sends manifest files, so it gets a file account
+PORTAL_USERS = [
+    ('lavka@portal.example', 'Postavshik#2026', 'shop'),
     ]
 
 SURNAMES = (
@@ -2281,6 +2296,107 @@ def bench_manifest(gen, factory, points, suppliers):
         code)
 
 
+def organizer(gen, points, suppliers):
+    """multipoint_tickets (when activated and not filled yet): the typical
+    tasks of each point (cash collection on Fridays 18:00, inventory of
+    zone A on Mondays 10:00, both weekly with a reminder) and a call to a
+    supplier about a claim tomorrow; three tickets at SHIFT_POINT in
+    different states: a damaged box waiting for DPD (with an internal
+    note), a lost parcel of СДЭК resolved, a label printer out of order
+    (new, high priority). Written as the point's operator, so the threads
+    have an author; the outbox gets the notifications (pending until a
+    gateway is configured)."""
+    pool = gen.pool
+    if 'multipoint.task' not in dict(pool.iterobject()):
+        return 0
+    Task = pool.get('multipoint.task')
+    Ticket = pool.get('multipoint.ticket')
+    Message = pool.get('multipoint.ticket.message')
+    Parcel = pool.get('multipoint.parcel')
+    if Task.search([], limit=1):
+        return 0
+    from trytond.modules.multipoint_tickets.recurrence import to_utc
+
+    def at(point, days, hour):
+        "UTC moment of hour o'clock at point, days from its today"
+        day = point.local_date(gen.now) + dt.timedelta(days=days)
+        return to_utc(dt.datetime.combine(day, dt.time(hour)), point.tzinfo)
+
+    def next_weekday(point, weekday, hour):
+        today = point.local_date(gen.now)
+        return at(point, (weekday - today.weekday()) % 7 or 7, hour)
+
+    vlist = []
+    for code, point in points.items():
+        operator = (gen.operators.get(code) or [None])[0]
+        vlist += [{
+                'title': "Инкассация",
+                'notes': "Сдать выручку инкассатору, сверить с Z-отчётом.",
+                'point': point.id, 'assignee': operator,
+                'due': next_weekday(point, 4, 18), 'recurrence': 'weekly',
+                'weekdays': ['4'], 'reminder_minutes': 30,
+                }, {
+                'title': "Инвентаризация зоны A",
+                'point': point.id, 'assignee': operator,
+                'due': next_weekday(point, 0, 10), 'recurrence': 'weekly',
+                'weekdays': ['0'], 'reminder_minutes': 60,
+                }]
+    point = points[SHIFT_POINT]
+    vlist.append({
+            'title': f"Позвонить в {suppliers['cdek'].name} по претензии",
+            'notes': "Утерянная посылка: согласовать возмещение.",
+            'point': point.id,
+            'assignee': (gen.operators.get(SHIFT_POINT) or [None])[0],
+            'due': at(point, 1, 11), 'reminder_minutes': 15,
+            })
+    Task.create(vlist)
+
+    def parcel_of(key):
+        found = Parcel.search([
+                ('point', '=', point.id),
+                ('supplier', '=', suppliers[key].id),
+                ('state', 'in', ['stored', 'accepted', 'to_return', 'lost',
+                        'issued']),
+                ], order=[('state', 'DESC'), ('id', 'ASC')], limit=1)
+        return [('add', [found[0].id])] if found else []
+    operator = (gen.operators.get(SHIFT_POINT) or [0])[0]
+    with gen.transaction.set_user(operator):
+        damaged, lost, printer = Ticket.create([{
+                    'title': "Вмятина на коробке при приёмке",
+                    'type': 'damaged', 'point': point.id,
+                    'supplier': suppliers['dpd'].id,
+                    'parcels': parcel_of('dpd'),
+                    'description': "Угол коробки смят, содержимое цело.",
+                    'assignee': operator or None,
+                    }, {
+                    'title': "Посылка не найдена при инвентаризации",
+                    'type': 'lost', 'priority': 'high', 'point': point.id,
+                    'supplier': suppliers['cdek'].id,
+                    'parcels': parcel_of('cdek'),
+                    'assignee': operator or None,
+                    }, {
+                    'title': "Не печатает принтер этикеток",
+                    'type': 'technical', 'priority': 'high',
+                    'point': point.id,
+                    }])
+        Ticket.start([damaged, lost])
+        Message.create([{
+                    'ticket': damaged.id,
+                    'body': "Просим подтвердить возмещение; фото во "
+                    "вложении к приёмке.",
+                    }, {
+                    'ticket': damaged.id, 'internal': True,
+                    'body': "Курьер отказался подписать акт.",
+                    }, {
+                    'ticket': lost.id,
+                    'body': "Посылка утеряна, просим выставить претензию.",
+                    }])
+        Ticket.wait_supplier([damaged])
+        Ticket.resolve([lost])
+    log("Organizer: %d tasks, 3 tickets at %s", len(vlist), SHIFT_POINT)
+    return len(vlist)
+
+
 # --------------------------------------------------------------- reporting
 
 def demo_codes(gen, points, per_point=4, paid=2):
@@ -2328,6 +2444,111 @@ def codes_table(rows):
     return '\n'.join(lines) + '\n'
 
 
+def supplier_portal(pool, company, points, suppliers):
+    """A web user of the portal per PORTAL_USERS and a manifest-file account
+    of its supplier at the supplier's points; only what is missing"""
+    Account = pool.get('multipoint.supplier.account')
+    WebUser = pool.get('web.user')
+    info = {s['key']: s for s in SUPPLIERS}
+    for email, password, key in PORTAL_USERS:
+        supplier = suppliers.get(key)
+        if supplier is None:
+            continue
+        codes = [c for c in info[key].get('points', points) if c in points]
+        if not Account.search([('supplier', '=', supplier.id)], limit=1):
+            Account.create([{
+                        'name': f"{supplier.name} (файлы)",
+                        'company': company.id,
+                        'supplier': supplier.id,
+                        'connector': 'file',
+                        'points': [('create', [{
+                                        'point': points[c].id,
+                                        'supplier_code': c,
+                                        } for c in codes])],
+                        }])
+        if not WebUser.search([('email', '=', email)], limit=1):
+            WebUser.create([{
+                        'email': email,
+                        'password': password,
+                        'party': supplier.id,
+                        'multipoint_supplier': supplier.id,
+                        }])
+
+
+def portal_settlement(gen, company, suppliers):
+    """The agent's report of each portal user's supplier over the days of
+    its parcels paid in closed shifts: computed, confirmed by the owner
+    (which posts its move) and sent, as the portal shows the sent ones.
+    Only for a supplier without any report yet. None, said in the log,
+    when no parcel of it was paid in a closed shift (with few parcels the
+    shifts pay only some suppliers'): the workflow mode issues parcels
+    without taking their money, a report of those would show nothing
+    collected and only the commission owed."""
+    pool = gen.pool
+    Settlement = pool.get('multipoint.settlement')
+    Payment = pool.get('sale.point.payment')
+    User = pool.get('res.user')
+    transaction = gen.transaction
+    for key in dict.fromkeys(key for _, _, key in PORTAL_USERS):
+        supplier = suppliers.get(key)
+        if supplier is None or Settlement.search(
+                [('supplier', '=', supplier.id)], limit=1):
+            continue
+        payments = Payment.search([
+                ('sale.supplier', '=', supplier.id),
+                ('sale.multipoint_kind', '=', 'payment'),
+                ('shift.state', 'in', ['closed', 'posted']),
+                ])
+        days = sorted({p.sale.date for p in payments})
+        if not days:
+            log("  no agent's report for %s: none of its parcels was paid "
+                "in a closed shift", supplier.name)
+            continue
+        settlement_accounts(pool, company)
+        owners = User.search([('login', '=', 'owner')], limit=1)
+        with transaction.set_user(owners[0].id if owners else 0):
+            settlement, = Settlement.create([{
+                        'company': company.id,
+                        'supplier': supplier.id,
+                        'period_start': days[0],
+                        'period_end': days[-1],
+                        }])
+            Settlement.compute([settlement])
+            Settlement.confirm([settlement])
+            Settlement.send([settlement])
+        settlement = Settlement(settlement.id)
+        log("  agent's report %s for %s, %s–%s: parcels %d, taken %s ₽, "
+            "net %s ₽, sent", settlement.number, supplier.name,
+            days[0].strftime('%d.%m.%Y'), days[-1].strftime('%d.%m.%Y'),
+            settlement.parcel_count, settlement.collected,
+            settlement.net_amount)
+
+
+def settlement_accounts(pool, company):
+    """What confirming a report posts to, when missing: the commission to
+    revenue (90.01) and fines to expense (91.02) of the minimal chart, the
+    net to the supplier's account 60 or 62 (the company's defaults)"""
+    Account = pool.get('account.account')
+    Config = pool.get('multipoint.settlement.configuration')
+    AccountConfig = pool.get('account.configuration')
+    accounts = {a.code: a for a in Account.search([
+                ('company', '=', company.id),
+                ('code', 'in', ['60', '62', '90.01', '91.02']),
+                ])}
+    config = Config(1)
+    if not config.commission_account:
+        config.commission_account = accounts.get('90.01')
+    if not config.fine_account:
+        config.fine_account = accounts.get('91.02')
+    config.save()
+    account_config = AccountConfig(1)
+    if not account_config.default_account_payable:
+        account_config.default_account_payable = accounts.get('60')
+    if not account_config.default_account_receivable:
+        account_config.default_account_receivable = accounts.get('62')
+    account_config.save()
+
+
 def logins_table(database):
     rows = [("login", "password", "role", "points")]
     for login, password, _, groups, codes, role in STAFF:
@@ -2342,6 +2563,10 @@ def logins_table(database):
     for row in rows:
         lines.append('  '.join(c.ljust(w) for c, w in zip(row, widths))
             .rstrip())
+    lines.append(f"# Supplier portal: /{database}/multipoint/portal/")
+    for email, password, key in PORTAL_USERS:
+        name = next(s['name'] for s in SUPPLIERS if s['key'] == key)
+        lines.append(f"{email}  {password}  поставщик {name}")
     return '\n'.join(lines) + '\n'
 
 
@@ -2425,11 +2650,14 @@ def main(argv=None):
                 log("Demo data already in %s (company %s): only what is "
                     "missing.", database, company.rec_name)
                 # databases made before the point-of-sale setup get it
+                supplier_portal(pool, company, points, suppliers)
                 shifts = Shifts(gen, company, points, suppliers)
                 shifts.setup()
                 if not shifts.has_shifts():
                     shifts.run()
                     codes = demo_codes(gen, points)
+                organizer(gen, points, suppliers)
+                portal_settlement(gen, company, shifts.suppliers)
                 if args.bench_manifest:
                     factory = ParcelFactory(gen.rng, gen.now, points,
                         suppliers, terms, args.parcels, history_days)
@@ -2457,6 +2685,7 @@ def main(argv=None):
             points = gen.points(company, large=mode == 'bulk')
             suppliers, terms = gen.suppliers(points)
             gen.staff(company, points)
+            supplier_portal(pool, company, points, suppliers)
             gen.commit()
             log("Company, %d points with cells, %d suppliers with terms, "
                 "%d staff (%.0f s)", len(points), len(suppliers), len(STAFF),
@@ -2484,6 +2713,8 @@ def main(argv=None):
             if args.bench_manifest:
                 bench_manifest(gen, factory, points, suppliers)
             codes = demo_codes(gen, points) if args.parcels else []
+            organizer(gen, points, suppliers)
+            portal_settlement(gen, company, suppliers)
             states = count_states(pool)
         transaction.commit()
     log("")

@@ -244,12 +244,18 @@ fi
 [ "$WORKERS" -gt 4 ] && WORKERS=4
 XDIST=()
 if [ "$WORKERS" -gt 1 ] && "$PY" -c 'import xdist' 2>/dev/null; then
-    XDIST=(-n "$WORKERS" --dist loadscope)
+    XDIST=(-n "$WORKERS" --dist loadgroup)
 fi
-# Tryton's generic module checks (views, fields, access, buttons: test_module.py)
-# don't depend on the database; the SQLite pass runs them, PostgreSQL skips them
+# Run by the SQLite pass only, as they don't depend on the database: Tryton's
+# generic module checks (views, fields, access, buttons: test_module.py), the
+# browser tests (the screens over HTTP) and the connectors' protocol tests
+# against their local servers (test_connector_*.py: what they write goes
+# through the upsert, which test_import runs on PostgreSQL too)
 ONLY_SQLITE=()
-[ "$BACKEND" = postgresql ] && ONLY_SQLITE=(--ignore-glob='*/tests/test_module.py')
+[ "$BACKEND" = postgresql ] && ONLY_SQLITE=(
+    --ignore-glob='*/tests/test_module.py'
+    --ignore-glob='*/tests/test_*browser*.py'
+    --ignore-glob='*/tests/test_connector_*.py')
 run_step "pytest modules (${#PYARGS[@]} packages)" modules \
     pytest pytest -q -p no:cacheprovider --durations=12 "${XDIST[@]}" \
     "${ONLY_SQLITE[@]}" --pyargs "${PYARGS[@]}" "$@"
