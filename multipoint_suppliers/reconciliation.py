@@ -19,7 +19,6 @@ comparing are done in memory over one query of the lines, so a report of
 import datetime as dt
 from decimal import Decimal
 
-from sql import Literal
 from sql.aggregate import Count
 
 from trytond.i18n import gettext
@@ -318,7 +317,7 @@ class Reconciliation(Workflow, ModelSQL, ModelView):
         counts = {r.id: 0 for r in reconciliations}
         for sub in slices(list(counts)):
             cursor.execute(*line.select(
-                    line.reconciliation, Count(Literal('*')),
+                    line.reconciliation, Count(line.id),
                     where=in_(line.reconciliation, list(sub))
                     & (line.state == 'pending'),
                     group_by=[line.reconciliation]))

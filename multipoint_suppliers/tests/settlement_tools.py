@@ -93,7 +93,8 @@ class Month:
         self.expected = {}
         self.sales = []
         self.parcels = {}
-        self.today = dt.date.today()
+        # the company's day (Moscow), as its sales are dated
+        self.today = pool.get('ir.date').today()
         self.start = self.today - dt.timedelta(days=30)
 
     def at(self, days_ago, hour=10):
