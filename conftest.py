@@ -1,8 +1,9 @@
 """pytest set-up shared by scripts/test.sh and plain pytest runs.
 
 - With pytest-xdist (`-n 2`), each worker gets databases of its own: its own
-  DB_CACHE folder (SQLite) or template prefix (PostgreSQL) and its own
-  DB_NAME, so two workers never write the same database. This runs before
+  DB_CACHE folder (SQLite) and its own DB_NAME, so two workers never write
+  the same database; on PostgreSQL the template databases, keyed on the
+  sources, are shared. This runs before
   trytond.tests.test_tryton reads those variables.
 - The test folders are importable both as trytond.modules.multipoint_x.tests
   and by path as multipoint_x.tests: alias the path names to the real modules
@@ -14,14 +15,14 @@ import importlib
 import os
 import sys
 
+import pytest
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 worker = os.environ.get('PYTEST_XDIST_WORKER')
 if worker:
     cache = os.environ.get('DB_CACHE')
     if cache and not cache.startswith('postgresql://'):
         os.environ['DB_CACHE'] = os.path.join(cache, worker)
-    if os.environ.get('MP_DB_CACHE_PREFIX'):
-        os.environ['MP_DB_CACHE_PREFIX'] += worker
     name = os.environ.get('DB_NAME')
     if name and name != ':memory:':
         os.environ['DB_NAME'] = f'{name}_{worker}'
@@ -36,6 +37,19 @@ if prefix and os.environ.get('DB_CACHE', '').startswith('postgresql://'):
         hash_name = hashlib.shake_128(name.encode('utf8')).hexdigest(20)
         return f"{test_tryton.DB_CACHE}/{prefix}-{hash_name}"
     test_tryton._db_cache_file = _db_cache_file
+
+    # the workers share the templates (a module's tests run on one worker,
+    # so each template is built once); when two workers build the same one
+    # at once, the first stands and the other keeps its own database
+    _pg_dump = test_tryton._pg_dump
+
+    def _pg_dump_once(cache_file):
+        from psycopg.errors import DuplicateDatabase
+        try:
+            return _pg_dump(cache_file)
+        except DuplicateDatabase:
+            return False
+    test_tryton._pg_dump = _pg_dump_once
 
 TESTS = os.path.join(HERE, 'multipoint_*', 'tests', '__init__.py')
 for init in sorted(glob.glob(TESTS)):
@@ -57,12 +71,12 @@ for init in sorted(glob.glob(TESTS)):
             pass  # pytest reports the import error itself
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """With pytest-xdist's --dist loadgroup, a module's tests run on one
     worker: each worker then builds only the template databases of its
     modules (a template costs a module activation, longer than most test
-    files)"""
-    import pytest
+    files). First among the hooks: xdist's own reads the groups."""
     for item in items:
         package = item.nodeid.split('/', 1)[0]
         if package.startswith('multipoint_'):

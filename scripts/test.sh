@@ -233,14 +233,9 @@ for m in "${MODULES[@]}"; do
 done
 # in parallel on the machine's cores (pytest-xdist; conftest.py gives each
 # worker its own databases); MULTIPOINT_TEST_WORKERS=1 runs them in one process
-# PostgreSQL: one process, so each module set's template database is built
-# once and reused by later runs of the same sources (the workers would each
-# build their own, which costs more than they save)
-if [ "$BACKEND" = postgresql ]; then
-    WORKERS="${MULTIPOINT_TEST_WORKERS:-1}"
-else
-    WORKERS="${MULTIPOINT_TEST_WORKERS:-$(nproc 2>/dev/null || echo 1)}"
-fi
+# PostgreSQL: the workers share the template databases (keyed on the
+# sources, reused by later runs), each module's tests on one worker
+WORKERS="${MULTIPOINT_TEST_WORKERS:-$(nproc 2>/dev/null || echo 1)}"
 [ "$WORKERS" -gt 4 ] && WORKERS=4
 XDIST=()
 if [ "$WORKERS" -gt 1 ] && "$PY" -c 'import xdist' 2>/dev/null; then
