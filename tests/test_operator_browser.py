@@ -22,56 +22,26 @@ missing, unless MULTIPOINT_BROWSER_TESTS=required (CI), then it fails.
 """
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import unittest
 
+from trytond.modules.multipoint_core.tests.browser import (
+    BrowserTestMixin, clean_environ, free_port, skip_reason)
 from trytond.modules.multipoint_pos.tests.devices import PrinterServer, cp866
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
-CHROMEDRIVER = shutil.which('chromedriver') or '/usr/bin/chromedriver'
 DATABASE = 'browser'
 PASSWORD = 'operator-pass-2026'
 
 try:
-    import selenium  # noqa: F401
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 except ImportError:
-    webdriver = None
-
-
-def missing():
-    if webdriver is None:
-        return "selenium is not installed"
-    for path in [CHROMIUM, CHROMEDRIVER]:
-        if not os.path.exists(path):
-            return (f"{path} is missing "
-                "(apt-get install chromium chromium-driver)")
-    return None
-
-
-def skip_reason():
-    if os.environ.get('TRYTOND_DATABASE_URI', '').startswith('postgresql'):
-        return "runs once, in the SQLite pass"
-    reason = missing()
-    if reason and os.environ.get('MULTIPOINT_BROWSER_TESTS') == 'required':
-        raise RuntimeError(f"browser tests required: {reason}")
-    return reason
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+    pass  # skip_reason() says why
 
 
 class SwitchableProxy:
@@ -158,7 +128,7 @@ class SwitchableProxy:
 
 
 @unittest.skipIf(skip_reason(), skip_reason())
-class OperatorBrowserTestCase(unittest.TestCase):
+class OperatorBrowserTestCase(BrowserTestMixin, unittest.TestCase):
     "The operator's day in Chromium"
 
     @classmethod
@@ -186,8 +156,7 @@ timeout = 2
 """)
         open(os.path.join(cls.tmp, f'{DATABASE}.sqlite'), 'w').close()
         bin_ = os.path.dirname(sys.executable)
-        env = {k: v for k, v in os.environ.items()
-            if not k.startswith('TRYTOND_') and k != 'DB_NAME'}
+        env = clean_environ()
         passfile = os.path.join(cls.tmp, 'admin-password')
         with open(passfile, 'w') as fp:
             fp.write('admin-browser-2026\n')
@@ -199,32 +168,13 @@ timeout = 2
                 '--activate-dependencies', '-l', 'ru'],
             timeout=600)
         cls.data = json.loads(cls.run_quiet(cls.data_command('setup')))
-        cls.log = open(os.path.join(cls.tmp, 'trytond.log'), 'w')
-        cls.server = subprocess.Popen([os.path.join(bin_, 'trytond'),
-                '-c', cls.config, '-d', DATABASE],
-            env=env, stdout=cls.log, stderr=subprocess.STDOUT)
-        cls.wait_port(cls.server_port)
+        cls.start_server(cls.config, DATABASE, env, cls.server_port)
         cls.proxy = SwitchableProxy(cls.server_port)
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for argument in ['--headless=new', '--no-sandbox', '--disable-gpu',
-                '--disable-dev-shm-usage', '--window-size=1366,900',
-                '--lang=ru-RU']:
-            options.add_argument(argument)
-        cls.driver = webdriver.Chrome(
-            service=Service(CHROMEDRIVER), options=options)
-        cls.driver.set_page_load_timeout(60)
+        cls.start_browser(page_load_timeout=60)
 
     @classmethod
     def tearDownClass(cls):
-        for stop in [lambda: cls.driver.quit(), cls.proxy.stop,
-                cls.server.terminate, lambda: cls.server.wait(20),
-                cls.log.close, cls.printer.stop,
-                lambda: shutil.rmtree(cls.tmp, ignore_errors=True)]:
-            try:
-                stop()
-            except Exception:
-                pass
+        cls.stop_all(cls.proxy.stop, cls.printer.stop)
         super().tearDownClass()
 
     @classmethod
@@ -242,47 +192,7 @@ timeout = 2
                 f"{command[0]} failed:\n{result.stderr[-3000:]}")
         return result.stdout
 
-    @classmethod
-    def wait_port(cls, port, timeout=60):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            try:
-                socket.create_connection(('127.0.0.1', port), 1).close()
-                return
-            except OSError:
-                if cls.server.poll() is not None:
-                    break
-                time.sleep(0.2)
-        raise RuntimeError("trytond did not start, see its log")
-
     # --- helpers -------------------------------------------------------
-    def wait(self, condition, message, timeout=15):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            try:
-                value = condition()
-            except Exception:
-                value = None
-            if value:
-                return value
-            time.sleep(0.1)
-        self.fail(f"{message}; flash: {self.text('#flash')!r}")
-
-    def find(self, selector):
-        return self.driver.find_element(By.CSS_SELECTOR, selector)
-
-    def text(self, selector):
-        try:
-            text = self.find(selector).text
-        except Exception:
-            return ''
-        return text.replace('\xa0', ' ').replace('\u202f', ' ')
-
-    def wait_text(self, selector, expected, timeout=15):
-        self.wait(lambda: expected in self.text(selector),
-            f"{expected!r} not in {selector}: {self.text(selector)!r}",
-            timeout)
-
     def key(self, key):
         self.find('body').send_keys(key)
 
@@ -290,11 +200,6 @@ timeout = 2
         field = self.find('#scan')
         field.clear()
         field.send_keys(code + Keys.ENTER)
-
-    def type(self, selector, value):
-        field = self.find(selector)
-        field.clear()
-        field.send_keys(value)
 
     def click(self, selector):
         self.wait(lambda: self.find(selector).is_enabled(),

@@ -20,18 +20,15 @@ required (CI), then it fails.
 """
 import datetime as dt
 import os
-import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
 import tempfile
-import time
 import unittest
 from decimal import Decimal
 
 from trytond import backend
 from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.multipoint_core.tests.browser import (
+    BrowserTestMixin, clean_environ, free_port, skip_reason)
 from trytond.modules.multipoint_core.tests.tools import (
     accept_and_store, committed, create_parcel, create_point,
     create_supplier)
@@ -43,8 +40,6 @@ from trytond.tests.test_tryton import DB_NAME, activate_module, drop_db
 from trytond.transaction import Transaction
 
 D = Decimal
-CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
-CHROMEDRIVER = shutil.which('chromedriver') or '/usr/bin/chromedriver'
 DATABASE = 'portal'
 EMAIL = 'manager@lutik.example'
 PASSWORD = 'Portal#2026-pass'
@@ -54,33 +49,10 @@ INTERNAL_NOTE = "Курьер поставщика грубил на приём�
 REPLY = "Акт отправили курьером, номер 7731"
 
 try:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 except ImportError:
-    webdriver = None
-
-
-def skip_reason():
-    if os.environ.get('TRYTOND_DATABASE_URI', '').startswith('postgresql'):
-        return "runs once, in the SQLite pass"
-    reason = None
-    if webdriver is None:
-        reason = "selenium is not installed"
-    for path in [CHROMIUM, CHROMEDRIVER]:
-        if not reason and not os.path.exists(path):
-            reason = (f"{path} is missing "
-                "(apt-get install chromium chromium-driver)")
-    if reason and os.environ.get('MULTIPOINT_BROWSER_TESTS') == 'required':
-        raise RuntimeError(f"browser tests required: {reason}")
-    return reason
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+    pass  # skip_reason() says why
 
 
 def fill():
@@ -171,7 +143,7 @@ def load_database(path):
 
 
 @unittest.skipIf(skip_reason(), skip_reason())
-class PortalBrowserTestCase(unittest.TestCase):
+class PortalBrowserTestCase(BrowserTestMixin, unittest.TestCase):
     "A supplier's visit to the portal in Chromium"
 
     @classmethod
@@ -195,84 +167,19 @@ language = ru
 [web]
 listen = 127.0.0.1:{port}
 """)
-        env = {k: v for k, v in os.environ.items()
-            if not k.startswith('TRYTOND_') and k != 'DB_NAME'}
-        cls.log = open(os.path.join(cls.tmp, 'trytond.log'), 'w')
-        cls.server = subprocess.Popen([
-                os.path.join(os.path.dirname(sys.executable), 'trytond'),
-                '-c', config, '-d', DATABASE],
-            env=env, stdout=cls.log, stderr=subprocess.STDOUT)
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for argument in ['--headless=new', '--no-sandbox', '--disable-gpu',
-                '--disable-dev-shm-usage', '--window-size=1366,900',
-                '--lang=ru-RU']:
-            options.add_argument(argument)
-        cls.driver = webdriver.Chrome(
-            service=Service(CHROMEDRIVER), options=options)
-        cls.driver.set_page_load_timeout(30)
+        cls.start_server(config, DATABASE, clean_environ(), port)
+        cls.start_browser()
         cls.downloads = os.path.join(cls.tmp, 'downloads')
         os.makedirs(cls.downloads)
         cls.driver.execute_cdp_cmd('Browser.setDownloadBehavior', {
                 'behavior': 'allow', 'downloadPath': cls.downloads})
-        cls.wait_port(port)
 
     @classmethod
     def tearDownClass(cls):
-        for stop in [lambda: cls.driver.quit(), cls.server.terminate,
-                lambda: cls.server.wait(20), cls.log.close, drop_db,
-                lambda: shutil.rmtree(cls.tmp, ignore_errors=True)]:
-            try:
-                stop()
-            except Exception:
-                pass
+        cls.stop_all(drop_db)
         super().tearDownClass()
 
-    @classmethod
-    def wait_port(cls, port, timeout=60):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            try:
-                socket.create_connection(('127.0.0.1', port), 1).close()
-                return
-            except OSError:
-                if cls.server.poll() is not None:
-                    break
-                time.sleep(0.2)
-        raise RuntimeError("trytond did not start, see its log")
-
     # --- helpers -------------------------------------------------------
-    def wait(self, condition, message, timeout=15):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            try:
-                value = condition()
-            except Exception:
-                value = None
-            if value:
-                return value
-            time.sleep(0.1)
-        self.fail(f"{message}; flash: {self.text('#flash')!r}")
-
-    def find(self, selector):
-        return self.driver.find_element(By.CSS_SELECTOR, selector)
-
-    def text(self, selector):
-        try:
-            return self.find(selector).text.replace('\xa0', ' ')
-        except Exception:
-            return ''
-
-    def wait_text(self, selector, expected, timeout=15):
-        self.wait(lambda: expected in self.text(selector),
-            f"{expected!r} not in {selector}: {self.text(selector)!r}",
-            timeout)
-
-    def type(self, selector, value):
-        field = self.find(selector)
-        field.clear()
-        field.send_keys(value)
-
     def rows(self, selector):
         return [r.text for r in self.driver.find_elements(
                 By.CSS_SELECTOR, f'{selector} tbody tr')]
