@@ -2340,6 +2340,13 @@ def organizer(gen, points, suppliers):
                 'point': point.id, 'assignee': operator,
                 'due': next_weekday(point, 0, 10), 'recurrence': 'weekly',
                 'weekdays': ['0'], 'reminder_minutes': 60,
+                }, {
+                # every day, so the operator screen's «Сегодня» has one
+                'title': "Проверить сроки хранения",
+                'notes': "Просроченные посылки отложить в зону возврата.",
+                'point': point.id, 'assignee': operator,
+                'due': at(point, 0, 20), 'recurrence': 'daily',
+                'reminder_minutes': 60,
                 }]
     point = points[SHIFT_POINT]
     vlist.append({
