@@ -237,7 +237,10 @@ def bench_sync(server, pool, n):
     from trytond.modules.multipoint_suppliers.tests.hermes_server import (
         HermesServer, parcel)
     from trytond.transaction import Transaction
-    start = dt.datetime(2026, 11, 1, 8)
+    # within the first sync's window (the point's cursor starts 30 days
+    # back from now)
+    start = (dt.datetime.utcnow() - dt.timedelta(days=1)).replace(
+        microsecond=0)
     figures = {}
     with HermesServer() as hermes:
         hermes.page_size = 500
