@@ -12,7 +12,8 @@ from trytond.modules.multipoint_core.tests.tools import (
 from trytond.modules.multipoint_suppliers import connector_boxberry
 from trytond.modules.multipoint_suppliers.tests.boxberry_server import (
     BoxberryServer, parcel_info, statuses)
-from trytond.modules.multipoint_suppliers.tests.tools import create_account
+from trytond.modules.multipoint_suppliers.tests.tools import (
+    create_account, run_sync)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 
@@ -38,12 +39,6 @@ class BoxberryConnectorTestCase(DBTestCase):
                 connector='boxberry', url=self.server.url,
                 token=self.server.token, **values)
         return company, point, boxberry, account
-
-    def sync(self, account):
-        SyncLog = Pool().get('multipoint.supplier.sync.log')
-        log, = SyncLog.queue_syncs([account])
-        SyncLog.run_sync([log])
-        return SyncLog(log.id)
 
     def notes(self, parcel):
         Event = Pool().get('multipoint.parcel.event')
@@ -123,7 +118,7 @@ class BoxberryConnectorTestCase(DBTestCase):
                 sum=1590, PaymentMethod="Эквайринг")
             self.server.statuses['BB-3'] = statuses("Загружен реестр ИМ")
 
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'done', [l.message for l in log.lines])
             # a cancelled parcel is not followed
             self.assertEqual(self.asked(), ['BB-1', 'BB-2'])
@@ -149,7 +144,7 @@ class BoxberryConnectorTestCase(DBTestCase):
             self.assertEqual(account.cursor, 'after:')
 
             # read again: nothing new is recorded
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'done')
             self.assertEqual(len(self.notes(on_way)), 2)
             self.assertEqual(len(self.notes(issued)), 3)
@@ -157,7 +152,7 @@ class BoxberryConnectorTestCase(DBTestCase):
             # a new status, even of the same minute, is
             rows = self.server.statuses['BB-1']['statuses']
             rows.append(dict(rows[-1], Name="Поступило в пункт выдачи"))
-            self.sync(account)
+            run_sync(account)
             *_, last = self.notes(on_way)
             self.assertIn("Поступило в пункт выдачи", last.detail)
             self.assertEqual(len(self.notes(on_way)), 3)
@@ -174,7 +169,7 @@ class BoxberryConnectorTestCase(DBTestCase):
                         'Item_ID': 'SKU-1'},
                     {'Name': "Кружка", 'Give': 0, 'Return': 2,
                         'Item_ID': 'SKU-2'}])
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'done')
             note, = self.notes(parcel)
             self.assertIn("Выдано (выдана частично): получено 1000.50 "
@@ -189,13 +184,13 @@ class BoxberryConnectorTestCase(DBTestCase):
                 connector_boxberry, 'BATCH', 2):
             for i in range(1, 4):
                 create_parcel(point, boxberry, f'BB-{i}', [f'BB-{i}'])
-            self.sync(account)
+            run_sync(account)
             self.assertEqual(self.asked(), ['BB-1', 'BB-2'])
             self.assertEqual(account.cursor, 'after:BB-2')
-            self.sync(account)
+            run_sync(account)
             self.assertEqual(self.asked()[2:], ['BB-3'])
             self.assertEqual(account.cursor, 'after:')
-            self.sync(account)
+            run_sync(account)
             self.assertEqual(self.asked()[3:], ['BB-1', 'BB-2'])
 
     @with_transaction(context=RU)
@@ -216,7 +211,7 @@ class BoxberryConnectorTestCase(DBTestCase):
                     ({'error': True, 'message': "Внутренняя ошибка"},
                         "Внутренняя ошибка")]:
                 self.server.error = error
-                log = self.sync(account)
+                log = run_sync(account)
                 self.assertEqual(log.state, 'failed')
                 message = log.lines[-1].message
                 self.assertIn("Boxberry ответил ошибкой", message)
@@ -225,7 +220,7 @@ class BoxberryConnectorTestCase(DBTestCase):
 
             account.token = 'wrong-token-0002'
             account.save()
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'failed')
             message = log.lines[-1].message
             self.assertIn("Boxberry отклонил логин или пароль", message)
@@ -235,7 +230,7 @@ class BoxberryConnectorTestCase(DBTestCase):
 
             # the second parcel's answer is cut: the first's notes go too
             self.server.broken.add('BB-2')
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'failed')
             self.assertIn("Boxberry прислал нечитаемый ответ",
                 log.lines[-1].message)
@@ -243,7 +238,7 @@ class BoxberryConnectorTestCase(DBTestCase):
             self.assertIsNone(account.cursor)
 
             self.server.broken.clear()
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'done')
             self.assertEqual(len(self.notes(first)), 1)
 
@@ -254,7 +249,7 @@ class BoxberryConnectorTestCase(DBTestCase):
             parcel = create_parcel(point, boxberry, 'BB-1', ['BB-1'])
             self.server.statuses['BB-1'] = statuses("Загружен реестр ИМ")
             self.server.sleep = 1.3
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'failed')
             self.assertIn("Boxberry не ответил за 1 с",
                 log.lines[-1].message)

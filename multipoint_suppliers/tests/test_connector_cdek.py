@@ -15,7 +15,8 @@ from trytond.modules.multipoint_suppliers import connector_cdek
 from trytond.modules.multipoint_suppliers.connector import ConnectorError
 from trytond.modules.multipoint_suppliers.tests.cdek_server import (
     MSK, CdekServer, order, webhook)
-from trytond.modules.multipoint_suppliers.tests.tools import create_account
+from trytond.modules.multipoint_suppliers.tests.tools import (
+    create_account, run_sync)
 from trytond.modules.multipoint_suppliers.upsert import Upsert
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase, with_transaction
@@ -88,12 +89,6 @@ class CdekConnectorTestCase(RouteTestCase):
             account = create_account(company, cdek, {point: 'KZN-CDEK-1'},
                 connector='cdek', **values)
         return company, point, cdek, account
-
-    def sync(self, account):
-        SyncLog = Pool().get('multipoint.supplier.sync.log')
-        log, = SyncLog.queue_syncs([account])
-        SyncLog.run_sync([log])
-        return SyncLog(log.id)
 
     def supplier_events(self, parcel):
         Event = Pool().get('multipoint.parcel.event')
@@ -243,7 +238,7 @@ class CdekConnectorTestCase(RouteTestCase):
             password='wrong-secret-123')
         with set_company(company):
             create_parcel(point, cdek, '1106100001')
-            log = self.sync(account)
+            log = run_sync(account)
         self.assertEqual(log.state, 'failed')
         message, = [l.message for l in log.lines]
         self.assertIn("CDEK отклонил логин или пароль", message)
@@ -328,7 +323,7 @@ class CdekConnectorTestCase(RouteTestCase):
             order('1106300004', 'IM-34', statuses=[('CREATED', at(18, 9))]),
             ]
         with set_company(company):
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'done', [l.message for l in log.lines])
             self.assertEqual(self.supplier_events(coming), [
                     "Статус поставщика (СДЭК Казань (cdek)): Едет в пункт "
@@ -346,7 +341,7 @@ class CdekConnectorTestCase(RouteTestCase):
 
             # nothing new: nothing recorded; the delivered one is left
             self.server.requests.clear()
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'done')
             self.assertEqual(len(self.supplier_events(coming)), 1)
             self.assertEqual(len(self.supplier_events(delivered)), 1)
@@ -369,12 +364,12 @@ class CdekConnectorTestCase(RouteTestCase):
         with set_company(company), \
                 mock.patch.object(connector_cdek, 'POLL_BATCH', 2):
             Account = type(account)
-            self.sync(account)
+            run_sync(account)
             self.assertEqual(Account(account.id).cursor, str(parcels[1].id))
             self.assertEqual([len(self.supplier_events(p)) for p in parcels],
                 [1, 1, 0, 0, 0])
-            self.sync(account)
-            self.sync(account)
+            run_sync(account)
+            run_sync(account)
             self.assertEqual(Account(account.id).cursor, '0')
             self.assertEqual([len(self.supplier_events(p)) for p in parcels],
                 [1, 1, 1, 1, 1])

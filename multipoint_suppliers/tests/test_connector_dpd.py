@@ -9,7 +9,8 @@ from trytond.modules.multipoint_core.tests.tools import (
     DBTestCase, create_point, create_supplier)
 from trytond.modules.multipoint_suppliers.tests.dpd_server import (
     DPDServer, event, order)
-from trytond.modules.multipoint_suppliers.tests.tools import create_account
+from trytond.modules.multipoint_suppliers.tests.tools import (
+    create_account, run_sync)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
@@ -36,12 +37,6 @@ class DPDConnectorTestCase(DBTestCase):
                 login=self.server.partner, password=self.server.key,
                 **values)
         return company, point, dpd, account
-
-    def sync(self, account):
-        SyncLog = Pool().get('multipoint.supplier.sync.log')
-        log, = SyncLog.queue_syncs([account])
-        SyncLog.run_sync([log])
-        return SyncLog(log.id)
 
     def commit(self):
         """The data managers' protocol of Transaction.commit() as the
@@ -80,7 +75,7 @@ class DPDConnectorTestCase(DBTestCase):
         with set_company(company):
             self.assertEqual(account.get_connector().points(),
                 [('77001', 'M77', "ПВЗ Тестовая")])
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'done', [l.message for l in log.lines])
             self.assertEqual((log.fetched, log.created), (2, 2))
             first, second = self.parcels(dpd)
@@ -108,7 +103,7 @@ class DPDConnectorTestCase(DBTestCase):
             self.assertEqual(operations[-2:], ['commit', 'confirm'])
             self.assertEqual(self.server.journal[-1], ('confirm', doc))
 
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual((log.state, log.fetched, log.created,
                     log.skipped), ('done', 2, 0, 2))
             self.assertEqual(len(self.parcels(dpd)), 2)
@@ -124,7 +119,7 @@ class DPDConnectorTestCase(DBTestCase):
         # the orders are read, then the event feed breaks the run
         self.server.fail_events = True
         with set_company(company):
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'failed')
             self.assertIn("DPD ответил ошибкой SOAP: Внутренняя ошибка",
                 log.lines[-1].message)
@@ -136,7 +131,7 @@ class DPDConnectorTestCase(DBTestCase):
 
             # the next run gets the same document, and confirms it
             self.server.fail_events = False
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual((log.state, log.created), ('done', 1))
             self.commit()
             self.assertEqual(self.server.confirmed, [doc])
@@ -155,10 +150,10 @@ class DPDConnectorTestCase(DBTestCase):
             [event('RU01', 'Delivering', "Доставляется",
                     date='2026-11-20T15:00:00')])
         with set_company(company):
-            self.sync(account)
+            run_sync(account)
             self.commit()
             self.assertEqual(self.server.confirmed, [first])
-            self.sync(account)
+            run_sync(account)
             self.commit()
             self.assertEqual(self.server.confirmed, [first, second])
             parcel, = self.parcels(dpd)
@@ -173,7 +168,7 @@ class DPDConnectorTestCase(DBTestCase):
         self.server.key = 'ANOTHER-KEY'
         self.server.add_document([event('RU01', 'Delivering', "В пути")])
         with set_company(company):
-            log = self.sync(account)
+            log = run_sync(account)
             self.commit()
         self.assertEqual(log.state, 'failed')
         message, = [l.message for l in log.lines]
@@ -191,7 +186,7 @@ class DPDConnectorTestCase(DBTestCase):
             # the WSDL comes quickly, the operation does not
             account.get_connector()._client('partnership')
             self.server.sleep = 1.5
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'failed')
             self.assertIn("DPD не ответил за 1 с", log.lines[0].message)
             self.assertEqual(self.parcels(dpd), [])
@@ -205,7 +200,7 @@ class DPDConnectorTestCase(DBTestCase):
             connector._client('partnership')
             connector._client('event-tracking')
             self.server.truncate = True
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'failed')
             self.assertIn("DPD прислал нечитаемый ответ",
                 log.lines[0].message)
@@ -217,11 +212,11 @@ class DPDConnectorTestCase(DBTestCase):
         self.server.orders['77001'] = [order('RU01', ['RU01-1'])]
         self.server.throttle = 1
         with set_company(company):
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'failed')
             self.assertIn("DPD ограничивает число запросов",
                 log.lines[0].message)
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual((log.state, log.created), ('done', 1))
 
     @with_transaction(context=RU)
@@ -232,7 +227,7 @@ class DPDConnectorTestCase(DBTestCase):
             order('RU02', ['RU02-1'], receiverPhone=None),
             ]
         with set_company(company):
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual((log.state, log.created, log.failed),
                 ('done', 1, 1))
             self.assertIn("Заказ RU02", log.lines[0].message)

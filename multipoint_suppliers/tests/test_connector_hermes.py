@@ -10,7 +10,8 @@ from trytond.modules.multipoint_core.tests.tools import (
 from trytond.modules.multipoint_suppliers.connector import ConnectorError
 from trytond.modules.multipoint_suppliers.tests.hermes_server import (
     HermesServer, parcel)
-from trytond.modules.multipoint_suppliers.tests.tools import create_account
+from trytond.modules.multipoint_suppliers.tests.tools import (
+    create_account, run_sync)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 
@@ -37,12 +38,6 @@ class HermesConnectorTestCase(DBTestCase):
                 **values)
         return company, point, hermes, account
 
-    def sync(self, account):
-        SyncLog = Pool().get('multipoint.supplier.sync.log')
-        log, = SyncLog.queue_syncs([account])
-        SyncLog.run_sync([log])
-        return SyncLog(log.id)
-
     def parcels(self, supplier):
         Parcel = Pool().get('multipoint.parcel')
         return Parcel.search([('supplier', '=', supplier.id)],
@@ -60,7 +55,7 @@ class HermesConnectorTestCase(DBTestCase):
         self.server.parcels['PS-1'] = self.planned(3)
         self.server.page_size = 2
         with set_company(company):
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'done', [l.message for l in log.lines])
             self.assertEqual((log.fetched, log.created, log.failed),
                 (3, 3, 0))
@@ -86,14 +81,14 @@ class HermesConnectorTestCase(DBTestCase):
             self.assertEqual(json.loads(self.server.requests[1][1])[
                     'dateFrom'], '2026-11-20T10:00:03')
 
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual((log.state, log.fetched, log.created),
                 ('done', 0, 0))
 
             # everything again from the start: nothing created or changed
             line.cursor = None
             line.save()
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual((log.fetched, log.created, log.updated,
                     log.skipped), (3, 0, 0, 3))
             self.assertEqual(len(self.parcels(hermes)), 3)
@@ -110,7 +105,7 @@ class HermesConnectorTestCase(DBTestCase):
         planned.append("not a parcel")
         self.server.parcels['PS-1'] = planned
         with set_company(company):
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'done')
             self.assertEqual((log.created, log.failed), (2, 2))
             messages = sorted(l.message for l in log.lines)
@@ -175,7 +170,7 @@ class HermesConnectorTestCase(DBTestCase):
         company, point, hermes, account = self.fixture()
         self.server.password = 'another-secret'
         with set_company(company):
-            log = self.sync(account)
+            log = run_sync(account)
         self.assertEqual(log.state, 'failed')
         message, = [l.message for l in log.lines]
         self.assertIn("Hermes отклонил логин или пароль", message)
@@ -191,7 +186,7 @@ class HermesConnectorTestCase(DBTestCase):
         self.server.parcels['PS-1'] = self.planned(1)
         self.server.sleep = 1.5
         with set_company(company):
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'failed')
             self.assertIn("Hermes не ответил за 1 с", log.lines[0].message)
             self.assertEqual(self.parcels(hermes), [])
@@ -203,14 +198,14 @@ class HermesConnectorTestCase(DBTestCase):
         self.server.parcels['PS-1'] = self.planned(3)
         self.server.page_size = 2
         with set_company(company):
-            self.sync(account)
+            run_sync(account)
             # the second page arrives cut in half
             self.server.truncate = True
             account.points[0].cursor = None
             account.points[0].save()
             self.server.parcels['PS-1'].append(
                 parcel('HR-9', '21750100000009', '2026-11-21T09:00:00'))
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'failed')
             self.assertIn("Hermes прислал нечитаемый ответ",
                 log.lines[-1].message)
@@ -224,11 +219,11 @@ class HermesConnectorTestCase(DBTestCase):
         self.server.parcels['PS-1'] = self.planned(1)
         self.server.throttle, self.server.retry_after = 1, '1'
         with set_company(company):
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual((log.state, log.created), ('done', 1))
 
             self.server.throttle, self.server.retry_after = 5, '120'
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'failed')
             self.assertIn(
                 "Hermes ограничивает число запросов: повторите через 120 с",

@@ -13,7 +13,8 @@ from trytond.modules.multipoint_suppliers import connector_pickpoint
 from trytond.modules.multipoint_suppliers.connector import ConnectorError
 from trytond.modules.multipoint_suppliers.tests.pickpoint_server import (
     PickPointServer, sending, state)
-from trytond.modules.multipoint_suppliers.tests.tools import create_account
+from trytond.modules.multipoint_suppliers.tests.tools import (
+    create_account, run_sync)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 
@@ -43,12 +44,6 @@ class PickPointConnectorTestCase(DBTestCase):
                         'login': self.server.login,
                         'password': self.server.password}, **values))
         return company, point, pickpoint, account
-
-    def sync(self, account):
-        SyncLog = Pool().get('multipoint.supplier.sync.log')
-        log, = SyncLog.queue_syncs([account])
-        SyncLog.run_sync([log])
-        return SyncLog(log.id)
 
     def notes(self, parcel):
         Event = Pool().get('multipoint.parcel.event')
@@ -127,7 +122,7 @@ class PickPointConnectorTestCase(DBTestCase):
             password='not-the-password')
         with set_company(company):
             create_parcel(point, pickpoint, '30001', ['30001'])
-            log = self.sync(account)
+            log = run_sync(account)
         self.assertEqual(log.state, 'failed')
         message = log.lines[-1].message
         self.assertIn("PickPoint отклонил логин или пароль учётной записи "
@@ -159,7 +154,7 @@ class PickPointConnectorTestCase(DBTestCase):
             self.server.omitted.add('30004')
             self.server.failing.add('30005')
 
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'done', [l.message for l in log.lines])
             request, = self.server.calls('tracksendings')
             self.assertEqual(request['Invoices'], sorted(parcels))
@@ -185,7 +180,7 @@ class PickPointConnectorTestCase(DBTestCase):
 
             self.server.omitted.clear()
             self.server.failing.clear()
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'done')
             self.assertEqual(len(self.notes(parcels['30004'])), 1)
             self.assertEqual(len(self.notes(parcels['30005'])), 1)
@@ -201,7 +196,7 @@ class PickPointConnectorTestCase(DBTestCase):
             self.server.states['30001'] = [
                 state(101, "Зарегистрирован", '18.11.26 09:00')]
             self.server.truncate = True
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'failed')
             self.assertIn("PickPoint прислал нечитаемый ответ",
                 log.lines[-1].message)
@@ -209,7 +204,7 @@ class PickPointConnectorTestCase(DBTestCase):
 
             self.server.truncate = False
             self.server.sleep = 1.3
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'failed')
             self.assertIn("PickPoint не ответил за 1 с",
                 log.lines[-1].message)

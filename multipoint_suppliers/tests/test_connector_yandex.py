@@ -20,7 +20,8 @@ from trytond.modules.multipoint_suppliers import outbox_sender
 from trytond.modules.multipoint_suppliers.connector import ConnectorError
 from trytond.modules.multipoint_suppliers.connector_yandex import (
     MSK, _load_cursor)
-from trytond.modules.multipoint_suppliers.tests.tools import create_account
+from trytond.modules.multipoint_suppliers.tests.tools import (
+    create_account, run_sync)
 from trytond.modules.multipoint_suppliers.tests.yandex_server import (
     YandexServer, order)
 from trytond.pool import Pool
@@ -89,12 +90,6 @@ class YandexConnectorTestCase(DBTestCase):
         self.server.add(record)
         return record
 
-    def sync(self, account):
-        SyncLog = Pool().get('multipoint.supplier.sync.log')
-        log, = SyncLog.queue_syncs([account])
-        SyncLog.run_sync([log])
-        return SyncLog(log.id)
-
     def parcels(self, supplier):
         Parcel = Pool().get('multipoint.parcel')
         return Parcel.search([('supplier', '=', supplier.id)],
@@ -123,7 +118,7 @@ class YandexConnectorTestCase(DBTestCase):
                 '%d-%m-%Y'))
         last = self.add(5006, buyer=("Петров", "Пётр", None))
         with set_company(company):
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'done', self.messages(log))
             self.assertEqual((log.fetched, log.created, log.failed),
                 (4, 4, 0))
@@ -179,7 +174,7 @@ class YandexConnectorTestCase(DBTestCase):
                 .strftime('%d-%m-%Y %H:%M:%S'), last['updatedAt'])
 
             calls = len(server.requests)
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual((log.state, log.fetched, log.created),
                 ('done', 0, 0))
             self.assertEqual(len(server.requests), calls + 1)
@@ -188,7 +183,7 @@ class YandexConnectorTestCase(DBTestCase):
             server.orders[5001].update(status='CANCELLED',
                 substatus='USER_CHANGED_MIND', updatedAt=server.tick())
             self.add(5007)
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual((log.state, log.fetched, log.created,
                     log.updated), ('done', 2, 1, 1), self.messages(log))
             parcels = {p.order_number: p for p in self.parcels(market)}
@@ -220,7 +215,7 @@ class YandexConnectorTestCase(DBTestCase):
         self.add(6003)
         self.server.broken = ["not an order", {'id': None}]
         with set_company(company):
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'done', self.messages(log))
             self.assertEqual((log.created, log.failed), (1, 2))
             first, second = sorted(self.messages(log))
@@ -240,7 +235,7 @@ class YandexConnectorTestCase(DBTestCase):
         self.add(6101)
         with set_company(company):
             Account.write([account], {'token': 'ACMA:stolen:0000'})
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'failed')
             message, = self.messages(log)
             self.assertIn("Яндекс Маркет отклонил API-ключ учётной записи "
@@ -249,13 +244,13 @@ class YandexConnectorTestCase(DBTestCase):
 
             Account.write([account], {'token': self.server.api_key,
                     'login': '99999999'})
-            message, = self.messages(self.sync(account))
+            message, = self.messages(run_sync(account))
             self.assertIn("(HTTP 403 FORBIDDEN)", message)
             self.assertNotIn(self.server.api_key, message)
 
             calls = len(self.server.requests)
             Account.write([account], {'login': 'shop-1'})
-            message, = self.messages(self.sync(account))
+            message, = self.messages(run_sync(account))
             self.assertIn("Логином учётной записи", message)
             self.assertIn("идентификатор кампании Яндекс Маркета", message)
             self.assertEqual(len(self.server.requests), calls)
@@ -263,7 +258,7 @@ class YandexConnectorTestCase(DBTestCase):
             Account.write([account], {'login': self.server.campaign})
             self.server.errors[('GET', 'orders')] = (
                 400, 'BAD_REQUEST', "updatedAtFrom is out of range")
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'failed')
             self.assertIn("Яндекс Маркет ответил ошибкой HTTP 400 "
                 "BAD_REQUEST: updatedAtFrom is out of range",
@@ -279,7 +274,7 @@ class YandexConnectorTestCase(DBTestCase):
             self.add(number)
         with set_company(company):
             self.server.sleep = 1.2
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'failed')
             self.assertIn("Яндекс Маркет не ответил за 1 с",
                 self.messages(log)[0])
@@ -289,7 +284,7 @@ class YandexConnectorTestCase(DBTestCase):
             self.server.page_size = 2
             self.server.truncate, self.server.intact = True, (
                 len(self.server.requests) + 3)
-            log = self.sync(account)
+            log = run_sync(account)
             self.assertEqual(log.state, 'failed')
             self.assertIn("Яндекс Маркет прислал нечитаемый ответ",
                 self.messages(log)[-1])
@@ -489,7 +484,7 @@ class YandexConnectorTestCase(DBTestCase):
 
         def sync(pool):
             account = pool.get('multipoint.supplier.account')(account_id)
-            log = self.sync(account)
+            log = run_sync(account)
             return log.state, log.fetched, log.created, log.updated
 
         def parcels(pool):

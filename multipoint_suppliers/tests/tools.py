@@ -94,6 +94,14 @@ class MemoryConnector(Connector):
                         return parcel
 
 
+def run_sync(account):
+    "Queue one sync of account and run it as the worker does; its log"
+    SyncLog = Pool().get('multipoint.supplier.sync.log')
+    log, = SyncLog.queue_syncs([account])
+    SyncLog.run_sync([log])
+    return SyncLog(log.id)
+
+
 def parcel_data(number, **values):
     return ParcelData(**dict({
                 'order_number': number,
