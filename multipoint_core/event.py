@@ -5,6 +5,7 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.transaction import Transaction
 
 from .exceptions import EventImmutableError
+from .guard import privileged
 from .parcel import STATES
 
 KINDS = [
@@ -63,23 +64,26 @@ class ParcelEvent(ModelSQL, ModelView):
     @classmethod
     def log(cls, parcels, kind, to_state=None, cell=None, reception=None,
             detail=None, durations=None):
-        "Append one event per parcel in a single create"
+        """Append one event per parcel in a single create: the journal is
+        written by the business actions only, never by a user directly"""
         user = Transaction().user or None
         now = dt.datetime.utcnow()
-        return cls.create([{
-                    'parcel': p.id,
-                    'date': now,
-                    'user': user,
-                    'point': p.point.id,
-                    'kind': kind,
-                    'from_state': p.state if kind == 'state' else None,
-                    'to_state': to_state or (
-                        p.state if kind == 'created' else None),
-                    'cell': cell.id if cell else None,
-                    'reception': reception.id if reception else None,
-                    'detail': detail,
-                    'duration': (durations or {}).get(p),
-                    } for p in parcels])
+        vlist = [{
+                'parcel': p.id,
+                'date': now,
+                'user': user,
+                'point': p.point.id,
+                'kind': kind,
+                'from_state': p.state if kind == 'state' else None,
+                'to_state': to_state or (
+                    p.state if kind == 'created' else None),
+                'cell': cell.id if cell else None,
+                'reception': reception.id if reception else None,
+                'detail': detail,
+                'duration': (durations or {}).get(p),
+                } for p in parcels]
+        with privileged():
+            return cls.create(vlist)
 
     @classmethod
     def check_modification(cls, mode, events, values=None, external=False):

@@ -8,13 +8,14 @@ from sql.aggregate import Count
 
 from trytond.i18n import gettext
 from trytond.model import (
-    Index, ModelSQL, ModelView, Unique, Workflow, fields)
+    Index, ModelSQL, ModelView, Unique, fields)
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .guard import Workflow, privileged
 from .exceptions import BarcodeEmptyError, CellError, MultipointError
 from .numbering import NumberedMixin
 from .parcel import ON_SITE_STATES
@@ -289,7 +290,9 @@ class Inventory(NumberedMixin, Workflow, ModelSQL, ModelView):
 
     def set_cell(self, cell):
         if self.current_cell != cell:
-            self.__class__.write([self], {'current_cell': cell.id})
+            # read-only on the form: only scans move the current cell
+            with privileged():
+                self.__class__.write([self], {'current_cell': cell.id})
 
     def scan(self, barcode, cell_barcode=None, client_id=None):
         """Record one scan. A cell label makes it the current cell and

@@ -6,11 +6,12 @@ from sql import Null
 
 from trytond.i18n import gettext
 from trytond.model import (
-    Index, ModelSQL, ModelView, Unique, Workflow, fields)
+    Index, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from .guard import GuardMixin, Workflow
 from .exceptions import (
     BarcodeError, ParcelStateError, ParcelValidationError)
 from .deadline import ParcelDeadlineMixin
@@ -431,9 +432,10 @@ class Parcel(
         return places[0].parcel
 
 
-class ParcelPlace(ModelSQL, ModelView):
+class ParcelPlace(GuardMixin, ModelSQL, ModelView):
     "Parcel Place"
     __name__ = 'multipoint.parcel.place'
+    _guard_parent = ('parcel', 'places')
     _rec_name = 'barcode'
     parcel = fields.Many2One(
         'multipoint.parcel', "Parcel", required=True, ondelete='CASCADE')
@@ -489,9 +491,10 @@ class ParcelPlace(ModelSQL, ModelView):
         return values
 
 
-class ParcelLine(ModelSQL, ModelView):
+class ParcelLine(GuardMixin, ModelSQL, ModelView):
     "Parcel Item"
     __name__ = 'multipoint.parcel.line'
+    _guard_parent = ('parcel', 'lines')
     parcel = fields.Many2One(
         'multipoint.parcel', "Parcel", required=True, ondelete='CASCADE')
     name = fields.Char("Item", required=True)

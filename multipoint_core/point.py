@@ -3,12 +3,13 @@ from zoneinfo import ZoneInfo
 
 from trytond.i18n import gettext
 from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.tools import timezone as tz
 from trytond.transaction import Transaction
 
+from .guard import Workflow
 from .exceptions import PointError
 
 TIMEZONES = [(z, z) for z in sorted(tz.available_timezones())]

@@ -4,13 +4,14 @@ from sql.aggregate import Count
 
 from trytond.i18n import gettext
 from trytond.model import (
-    Index, ModelSQL, ModelView, Unique, Workflow, fields)
+    Index, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.report import Report
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .guard import Workflow
 from .exceptions import (
     BarcodeEmptyError, ReceptionClosedError, ReceptionError)
 from .numbering import NumberedMixin

@@ -5,13 +5,14 @@ import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.model import (
-    Index, ModelSQL, ModelView, Workflow, fields)
+    Index, ModelSQL, ModelView, fields)
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.report import Report
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .guard import Workflow
 from .exceptions import ReturnError
 from .numbering import NumberedMixin
 from .pdf import Document

@@ -22,7 +22,8 @@ from decimal import Decimal
 from sql.aggregate import Count
 
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.modules.multipoint_core.guard import Workflow
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction

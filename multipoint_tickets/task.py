@@ -14,7 +14,8 @@ import datetime as dt
 from sql import Null
 
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.modules.multipoint_core.guard import Workflow
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction

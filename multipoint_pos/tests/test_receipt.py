@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.multipoint_core.guard import GuardError
 from trytond.modules.multipoint_core.tests.tools import (
     DBTestCase, accept_and_store, cell, create_parcel, create_point,
     create_user)
@@ -498,13 +499,15 @@ class ReceiptTestCase(DBTestCase):
                 with self.assertRaises(AccessError):
                     Receipt.send([Receipt(r_kzn.id)])
                 # the fiscal data come from the register only
-                with self.assertRaises(ReceiptError):
+                with self.assertRaises(GuardError):
                     Receipt.write([Receipt(r_msk.id)], {
                             'state': 'done', 'fiscal_sign': '1'})
+                with self.assertRaises(GuardError):
+                    Receipt.write([Receipt(r_msk.id)], {'fiscal_sign': '1'})
                 Receipt.send([Receipt(r_msk.id)])
                 self.assertEqual(Receipt(r_msk.id).state, 'done')
                 # a fiscalized receipt no longer changes
-                with self.assertRaises(ReceiptError):
+                with self.assertRaises(GuardError):
                     Receipt.write([Receipt(r_msk.id)], {
                             'customer_contact': 'x@example.com'})
                 with self.assertRaises(ReceiptError):
