@@ -6,7 +6,7 @@ MULTIPOINT_BENCH_DB ?= postgresql://postgres@127.0.0.1:5432/multipoint_bench
 export MULTIPOINT_BENCH_DB
 BENCH_ARGS ?=
 
-.PHONY: help setup demo test test-sqlite test-postgresql test-all bench bench-suppliers clean distclean
+.PHONY: help setup demo test test-sqlite test-postgresql test-all bench bench-suppliers faults clean distclean
 
 help: ## list the targets
 	@echo "Multipoint (Tryton 8.0 modules) - make targets:"
@@ -50,6 +50,10 @@ bench-suppliers: ## manifest import (50,000), connector sync (10,000), outbox dr
 		.venv/bin/python scripts/bench_outbox.py
 	MULTIPOINT_BENCH_DB=postgresql://postgres@127.0.0.1:5432/multipoint_bench_settlement \
 		.venv/bin/python scripts/bench_settlement.py
+
+faults: ## fault figures on PostgreSQL: concurrent issue, supplier down, kill -9 during import, fuzz, access matrix
+	@bash scripts/setup.sh
+	.venv/bin/python scripts/faults.py $(FAULTS_ARGS)
 
 clean: ## remove caches in var/ (test databases, logs, stamps, sao); keeps .venv and the demo db
 	rm -rf var/dbcache var/log var/sao var/pip-install.log var/.setup.lock
