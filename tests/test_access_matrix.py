@@ -175,10 +175,11 @@ class AccessMatrixTestCase(RouteTestCase):
     def record_ids(models):
         "{model: [id]} of one existing record of each model, or []"
         ids = {}
-        with Transaction().start(DB_NAME, 0):
-            pool = Pool()
-            for model in models:
-                Model = pool.get(model)
+        for model in models:
+            # a transaction each: a failed search must not spoil the next
+            # ones (PostgreSQL)
+            with Transaction().start(DB_NAME, 0):
+                Model = Pool().get(model)
                 try:
                     records = Model.search([], limit=1, order=[('id', 'ASC')])
                 except Exception:
@@ -405,18 +406,17 @@ class AccessMatrixTestCase(RouteTestCase):
                 if row['role'] == role.name:
                     try_cells(role.name, row, call)
 
-        # the supplier API key's user: the ORM as that user, as the API
-        with Transaction().start(DB_NAME, 0, context={
-                    'language': 'ru'}) as transaction:
-            pool = Pool()
-
-            def orm_door(model, method, args):
-                return self.orm_call(pool.get(model), method, args,
-                    model_messages, field_messages)
-            for row in rows:
-                if row['role'] == 'supplier_api':
+        # the supplier API key's user: the ORM as that user, as the API;
+        # a transaction a model, rolled back
+        def orm_door(model, method, args):
+            return self.orm_call(Pool().get(model), method, args,
+                model_messages, field_messages)
+        for row in rows:
+            if row['role'] == 'supplier_api':
+                with Transaction().start(DB_NAME, 0, context={
+                            'language': 'ru'}) as transaction:
                     try_cells('supplier_api', row, orm_door)
-            transaction.rollback()
+                    transaction.rollback()
 
         # the portal user's session key, and no session at all: the door is
         # shut before any model
