@@ -24,6 +24,7 @@ KINDS = [
     ('customer_return', "Customer Return"),
     ('inventory', "Inventory"),
     ('note', "Note"),
+    ('change', "Data Changed"),
     ]
 
 

@@ -92,6 +92,8 @@ class Notification(ModelSQL, ModelView):
         "Recipient", required=True, readonly=True,
         help="Phone number, e-mail address or Telegram chat id, "
         "depending on the channel.")
+    recipient_masked = fields.Function(
+        fields.Char("Recipient"), 'get_recipient_masked')
     body = fields.Text("Text", required=True, readonly=True)
     state = fields.Selection([
             ('pending', "Pending"),
@@ -138,6 +140,11 @@ class Notification(ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return f'{self.kind_string}: {self.parcel.rec_name}'
+
+    def get_recipient_masked(self, name):
+        "Only owners read the full address (field access): others its end"
+        recipient = self.recipient or ''
+        return f'***{recipient[-4:]}' if recipient else ''
 
     @classmethod
     def search_rec_name(cls, name, clause):

@@ -11,7 +11,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .guard import GuardMixin, Workflow
+from .guard import GuardMixin, Workflow, is_privileged
 from .exceptions import (
     BarcodeError, ParcelStateError, ParcelValidationError)
 from .deadline import ParcelDeadlineMixin
@@ -297,6 +297,51 @@ class Parcel(
         parcels = super().create(vlist)
         Pool().get('multipoint.parcel.event').log(parcels, 'created')
         return parcels
+
+    # A direct edit of these (an owner in the web client, a supplier's
+    # system) is journaled with the old and new values; the business actions
+    # journal their own changes (placement, extension, issue...)
+    _journal_fields = [
+        'supplier', 'order_number', 'point', 'manifest', 'recipient_name',
+        'recipient_phone', 'prepaid', 'cod_amount', 'delivery_fee',
+        'declared_value', 'weight', 'size_class']
+
+    @classmethod
+    def on_write(cls, parcels, values):
+        callbacks = super().on_write(parcels, values)
+        names = [n for n in cls._journal_fields if n in values]
+        if names and not is_privileged():
+            before = {p.id: cls._journal_values(p, names) for p in parcels}
+            callbacks.append(lambda: cls._journal_changes(before, names))
+        return callbacks
+
+    @classmethod
+    def _journal_values(cls, parcel, names):
+        values = {}
+        for name in names:
+            value = getattr(parcel, name)
+            if name == 'recipient_phone':
+                value = f'***{value[-4:]}' if value else ''
+            elif hasattr(value, 'rec_name'):
+                value = value.rec_name
+            values[name] = '' if value is None else str(value)
+        return values
+
+    @classmethod
+    def _journal_changes(cls, before, names):
+        "One 'change' event per parcel: field: old → new"
+        Event = Pool().get('multipoint.parcel.event')
+        fields_ = cls.fields_get(names)
+        by_detail = {}
+        for parcel in cls.browse(list(before)):
+            after = cls._journal_values(parcel, names)
+            detail = '; '.join(
+                f"{fields_[n]['string']}: {before[parcel.id][n]} → {after[n]}"
+                for n in names if before[parcel.id][n] != after[n])
+            if detail:
+                by_detail.setdefault(detail, []).append(parcel)
+        for detail, parcels in by_detail.items():
+            Event.log(parcels, 'change', detail=detail)
 
     @classmethod
     def check_modification(cls, mode, parcels, values=None, external=False):
