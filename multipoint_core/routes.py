@@ -3,104 +3,31 @@
 Requests are authenticated by the Tryton session (the cookie set by
 /<database>/session/login, or an "Authorization: Session ..." header) and
 run as that user with access rights and record rules enforced, so an
-operator reaches only the points they are assigned to. Errors are JSON:
-{"error": {"code": "...", "message": "..."}} with the message in the user's
-language (Russian by default). See openapi.yaml at the top of the repository.
+operator reaches only the points they are assigned to. Every request is
+checked against openapi.yaml (at the top of the repository) first and every
+error is JSON, {"error": {"code": "...", "message": "..."}} with the message
+in the user's language (Russian by default): api.py is that toolkit, shared
+by the three APIs; this file keeps the routes and their JSON.
 """
 import base64
 import datetime as dt
-import json
 import logging
-from functools import wraps
 from http import HTTPStatus
 
-from trytond import backend
-from trytond.exceptions import UserError
 from trytond.i18n import gettext
-from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
-from trytond.protocols.wrappers import Response, with_pool, with_transaction
-from trytond.transaction import (
-    Transaction, TransactionError, check_access)
+from trytond.protocols.wrappers import Response
+from trytond.transaction import Transaction
 from trytond.wsgi import app
 
+# the API toolkit, imported from here by the other modules' routes too
+from .api import (  # noqa: F401
+    error_code, error_response, json_response, operator_api, request_json)
 from .exceptions import (
     BarcodeEmptyError, BarcodeError, NotFoundError, RequestError)
 
 PREFIX = '/<database_name>/multipoint/api/v1'
 logger = logging.getLogger(__name__)
-
-
-def json_response(data, status=HTTPStatus.OK):
-    return Response(
-        json.dumps(data, default=str, ensure_ascii=False), status=status,
-        content_type='application/json')
-
-
-def error_response(status, code, message):
-    return json_response(
-        {'error': {'code': code, 'message': message}}, status=status)
-
-
-def error_code(exception):
-    return getattr(exception, 'api_code', 'invalid')
-
-
-def operator_api(func):
-    "Run func as the session's user with access checks and JSON errors"
-    @with_transaction(user='request')
-    def run(request, pool, *args, **kwargs):
-        transaction = Transaction()
-        User = pool.get('res.user')
-        context = User.multipoint_context()
-        if not context.get('language'):
-            context['language'] = 'ru'
-        try:
-            with transaction.set_context(context), check_access():
-                return func(request, pool, *args, **kwargs)
-        except AccessError as exception:
-            transaction.rollback()
-            return error_response(
-                HTTPStatus.FORBIDDEN, 'access_denied', exception.message)
-        except NotFoundError as exception:
-            transaction.rollback()
-            return error_response(
-                HTTPStatus.NOT_FOUND, exception.api_code, exception.message)
-        except UserError as exception:
-            # nothing of a refused request is kept
-            transaction.rollback()
-            return error_response(
-                HTTPStatus.UNPROCESSABLE_ENTITY, error_code(exception),
-                exception.message)
-        except (backend.DatabaseOperationalError, TransactionError):
-            raise  # with_transaction retries these
-        except Exception:
-            logger.exception("operator API failure")
-            transaction.rollback()
-            return error_response(
-                HTTPStatus.INTERNAL_SERVER_ERROR, 'internal',
-                "Внутренняя ошибка сервера; действие не выполнено")
-
-    @wraps(func)
-    def wrapper(request, pool, *args, **kwargs):
-        if not request.user_id:
-            return error_response(
-                HTTPStatus.UNAUTHORIZED, 'unauthorized',
-                "Требуется вход в систему")
-        return run(request, pool, *args, **kwargs)
-    return with_pool(wrapper)
-
-
-def request_json(request, parse_float=None):
-    """The JSON object of the request body (parse_float=Decimal reads
-    amounts exactly); RequestError when it is not one"""
-    try:
-        data = json.loads(request.data or b'{}', parse_float=parse_float)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise RequestError(gettext('multipoint_core.msg_api_bad_json'))
-    return data
 
 
 def mask_phone(phone):
@@ -389,6 +316,41 @@ def issue_search(request, pool):
             })
 
 
+def issue_items(pool, data):
+    """The parcels of an issue request (/issue, /issue/quote, /issue/pay),
+    read after its schema: (parcels to issue, verifications, codes, refused
+    lines, parcels refused whole with their reason)"""
+    Parcel = pool.get('multipoint.parcel')
+    wanted = data.get('parcels') or []
+    ids = {w['id'] for w in wanted}
+    parcels = Parcel.search([('id', 'in', list(ids))])
+    by_id = {p.id: p for p in parcels}
+    if not wanted or len(by_id) != len(ids):
+        raise NotFoundError(gettext('multipoint_core.msg_issue_nothing'))
+    verifications, codes, refused, refused_whole = {}, {}, {}, {}
+    to_issue = []
+    for item in wanted:
+        parcel = by_id[item['id']]
+        if item.get('refuse'):
+            refused_whole[parcel] = item['refuse']
+            continue
+        to_issue.append(parcel)
+        for method in ['code', 'id_check', 'proxy']:
+            if item.get(method):
+                verifications[parcel] = (method, item[method])
+                break
+        if item.get('code'):
+            codes[parcel] = item['code']
+        lines = {l.id: l for l in parcel.lines}
+        for refusal in item.get('refused') or []:
+            line = lines.get(refusal.get('line'))
+            if not line:
+                raise RequestError(gettext(
+                        'multipoint_core.msg_api_bad_json'))
+            refused[line] = refusal.get('quantity') or 0
+    return to_issue, verifications, codes, refused, refused_whole
+
+
 @app.route(PREFIX + '/issue', methods={'POST'})
 @operator_api
 def issue(request, pool):
@@ -397,30 +359,11 @@ def issue(request, pool):
     Parcel = pool.get('multipoint.parcel')
     data = request_json(request)
     point = current_point(pool, data)
-    wanted = data.get('parcels') or []
-    if not isinstance(wanted, list) or not all(
-            isinstance(w, dict) and w.get('id') for w in wanted):
+    parcels, verifications, codes, refused, refused_whole = issue_items(
+        pool, data)
+    if refused_whole:
+        # a whole parcel is refused through /issue/refuse or /issue/pay
         raise RequestError(gettext('multipoint_core.msg_api_bad_json'))
-    parcels = Parcel.search([('id', 'in', [w['id'] for w in wanted])])
-    by_id = {p.id: p for p in parcels}
-    if len(by_id) != len(wanted):
-        raise NotFoundError(gettext('multipoint_core.msg_issue_nothing'))
-    verifications, codes, refused = {}, {}, {}
-    for item in wanted:
-        parcel = by_id[item['id']]
-        for method in ['code', 'id_check', 'proxy']:
-            if item.get(method):
-                verifications[parcel] = (method, str(item[method]))
-                break
-        if item.get('code'):
-            codes[parcel] = str(item['code'])
-        lines = {l.id: l for l in parcel.lines}
-        for refusal in item.get('refused') or []:
-            line = lines.get(refusal.get('line'))
-            if not line:
-                raise RequestError(gettext(
-                        'multipoint_core.msg_api_bad_json'))
-            refused[line] = int(refusal.get('quantity') or 0)
     lock_now(Parcel, parcels)
     failures = Parcel.check_codes(codes)
     if failures:

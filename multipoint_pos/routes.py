@@ -12,8 +12,8 @@ from trytond.i18n import gettext
 from trytond.modules.multipoint_core.exceptions import (
     NotFoundError, RequestError)
 from trytond.modules.multipoint_core.routes import (
-    PREFIX, current_point, error_response, json_response, lock_now,
-    operator_api, parcel_json, request_json)
+    PREFIX, current_point, error_response, issue_items, json_response,
+    lock_now, operator_api, parcel_json, request_json)
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
@@ -167,48 +167,6 @@ def shift_close(request, pool, shift_id):
     return respond(report)
 
 
-def _issue_items(pool, data, point):
-    """The parcels of an issue request: (parcels, verifications, codes,
-    refused, refused_whole)"""
-    Parcel = pool.get('multipoint.parcel')
-    wanted = data.get('parcels') or []
-    if not isinstance(wanted, list) or not all(
-            isinstance(w, dict) and isinstance(w.get('id'), int)
-            for w in wanted):
-        raise RequestError(gettext('multipoint_core.msg_api_bad_json'))
-    parcels = Parcel.search([('id', 'in', [w['id'] for w in wanted])])
-    by_id = {p.id: p for p in parcels}
-    if not wanted or len(by_id) != len({w['id'] for w in wanted}):
-        raise NotFoundError(gettext('multipoint_core.msg_issue_nothing'))
-    verifications, codes, refused, refused_whole = {}, {}, {}, {}
-    to_issue = []
-    for item in wanted:
-        parcel = by_id[item['id']]
-        if item.get('refuse'):
-            refused_whole[parcel] = str(item['refuse'])
-            continue
-        to_issue.append(parcel)
-        for method in ['code', 'id_check', 'proxy']:
-            if item.get(method):
-                verifications[parcel] = (method, str(item[method]))
-                break
-        if item.get('code'):
-            codes[parcel] = str(item['code'])
-        lines = {l.id: l for l in parcel.lines}
-        for refusal in item.get('refused') or []:
-            line = lines.get(refusal.get('line')) if isinstance(
-                refusal, dict) else None
-            if not line:
-                raise RequestError(gettext(
-                        'multipoint_core.msg_api_bad_json'))
-            try:
-                refused[line] = int(refusal.get('quantity') or 0)
-            except (TypeError, ValueError):
-                raise RequestError(gettext(
-                        'multipoint_core.msg_api_bad_json'))
-    return to_issue, verifications, codes, refused, refused_whole
-
-
 @app.route(PREFIX + '/issue/quote', methods={'POST'})
 @operator_api
 def issue_quote(request, pool):
@@ -216,7 +174,7 @@ def issue_quote(request, pool):
     Parcel = pool.get('multipoint.parcel')
     data = decimal_json(request)
     point = current_point(pool, data)
-    to_issue, _, _, refused, refused_whole = _issue_items(pool, data, point)
+    to_issue, _, _, refused, refused_whole = issue_items(pool, data)
     dues = Parcel.amounts_due(to_issue + list(refused_whole), refused,
         refused_whole=list(refused_whole))
     return respond({
@@ -239,12 +197,10 @@ def take_payment_and_issue(request, pool):
     Parcel = pool.get('multipoint.parcel')
     data = decimal_json(request)
     point = current_point(pool, data)
-    to_issue, verifications, codes, refused, refused_whole = _issue_items(
-        pool, data, point)
+    to_issue, verifications, codes, refused, refused_whole = issue_items(
+        pool, data)
     lock_now(Parcel, to_issue + list(refused_whole))
     payments = data.get('payments') or []
-    if not isinstance(payments, list):
-        raise RequestError(gettext('multipoint_core.msg_api_bad_json'))
     failures = Parcel.check_codes(codes)
     if failures:
         # the wrong attempts are kept: they count towards the lock
@@ -302,6 +258,11 @@ def issue_pay(request, database_name):
     if not isinstance(result, dict):
         return result  # an error, nothing written
     return fiscalize_and_answer(request, database_name, result)
+
+
+# both steps check the database and the request; trytond must not read the
+# session to choose the request's size limit before they do
+issue_pay.max_request_size = take_payment_and_issue.max_request_size
 
 
 @app.route(PREFIX + '/receipts/pending', methods={'GET'})

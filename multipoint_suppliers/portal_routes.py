@@ -26,19 +26,20 @@ from http import HTTPStatus
 
 from sql.aggregate import Count
 
-from trytond import backend, config
-from trytond.exceptions import RateLimitException, UserError
+from trytond import config
+from trytond.exceptions import RateLimitException
 from trytond.i18n import gettext
+from trytond.modules.multipoint_core.api import (
+    ApiError, answer, guard, validate_request)
 from trytond.modules.multipoint_core.exceptions import (
     NotFoundError, RequestError)
 from trytond.modules.multipoint_core.parcel import STATES
 from trytond.modules.multipoint_core.routes import (
     error_response, json_response, mask_phone, request_json)
-from trytond.protocols.wrappers import (
-    Response, set_max_request_size, with_pool, with_transaction)
+from trytond.protocols.wrappers import Response, with_transaction
 from trytond.res.user import PasswordError
 from trytond.tools import escape_wildcard
-from trytond.transaction import Transaction, TransactionError
+from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from .api_key import APPLICATION as API_APPLICATION
@@ -78,12 +79,11 @@ LINES_PAGE = 100
 HIDDEN_DETAIL_KINDS = {'search'}
 
 
-class PortalDenied(Exception):
+class PortalDenied(ApiError):
     "A request the portal refuses before it reaches the supplier's data"
 
     def __init__(self, status, code, message):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        super().__init__(message, status=status, code=code)
 
 
 def csrf_token(session_key):
@@ -199,53 +199,33 @@ class Portal:
 
 
 def portal_route(path, methods, login=True, max_size=None):
-    """Register func(request, pool, portal, ...) at API + path: JSON errors
-    in Russian, nothing of a refused request kept, CSRF checks on every
-    POST; portal is None for the routes without login"""
+    """Register func(request, pool, portal, ...) at API + path: checked
+    against openapi.yaml, JSON errors in Russian, nothing of a refused
+    request kept, CSRF checks on every POST (multipoint_core's api.py);
+    portal is None for the routes without login"""
     def decorator(func):
+        def call(request, pool, *args, **kwargs):
+            if (request.method != 'GET'
+                    and request.headers.get(AJAX_HEADER)
+                    != 'XMLHttpRequest'):
+                raise PortalDenied(HTTPStatus.FORBIDDEN, 'csrf',
+                    gettext('multipoint_suppliers.msg_portal_csrf'))
+            portal = Portal.from_request(request, pool) if login else None
+            validate_request(request)
+            return func(request, pool, portal, *args, **kwargs)
+
         @with_transaction(context={'language': 'ru'})
         def run(request, pool, *args, **kwargs):
-            transaction = Transaction()
-            try:
-                if (request.method != 'GET'
-                        and request.headers.get(AJAX_HEADER)
-                        != 'XMLHttpRequest'):
-                    raise PortalDenied(HTTPStatus.FORBIDDEN, 'csrf',
-                        gettext('multipoint_suppliers.msg_portal_csrf'))
-                portal = Portal.from_request(request, pool) if login else None
-                return func(request, pool, portal, *args, **kwargs)
-            except PortalDenied as exception:
-                transaction.rollback()
-                response = error_response(
-                    exception.status, exception.code, exception.message)
-                if exception.status == HTTPStatus.UNAUTHORIZED:
-                    clear_session_cookie(request, response, pool.database_name)
-                return response
-            except NotFoundError as exception:
-                transaction.rollback()
-                return error_response(
-                    HTTPStatus.NOT_FOUND, 'not_found', exception.message)
-            except UserError as exception:
-                transaction.rollback()
-                return error_response(HTTPStatus.UNPROCESSABLE_ENTITY,
-                    getattr(exception, 'api_code', 'invalid'),
-                    exception.message)
-            except (backend.DatabaseOperationalError, TransactionError):
-                raise  # with_transaction retries these
-            except Exception:
-                logger.exception("supplier portal failure")
-                transaction.rollback()
-                return error_response(
-                    HTTPStatus.INTERNAL_SERVER_ERROR, 'internal',
-                    gettext('multipoint_suppliers.msg_portal_internal'))
+            response = answer(call, request, pool, *args, **kwargs)
+            if response.status_code == HTTPStatus.UNAUTHORIZED:
+                clear_session_cookie(request, response, pool.database_name)
+            return response
 
         @wraps(func)
         def endpoint(request, pool, *args, **kwargs):
             return run(request, pool, *args, **kwargs)
-        endpoint = with_pool(endpoint)
-        if max_size:
-            endpoint = set_max_request_size(max_size)(endpoint)
-        app.route(API + path, methods=methods)(endpoint)
+        app.route(API + path, methods=methods)(
+            guard(endpoint, max_size=max_size))
         return func
     return decorator
 
@@ -281,6 +261,11 @@ def portal_asset(request, database_name, name):
     # only the listed names are served: api/..., a traversal, anything
     # else is not found
     return asset_response(name)
+
+
+# no session of trytond is read for the size limit (that would open the
+# database named in the URL, which may not exist)
+portal_page.max_request_size = portal_asset.max_request_size = 0
 
 
 # -- session ------------------------------------------------------------

@@ -26,20 +26,15 @@ from decimal import Decimal, InvalidOperation
 from functools import wraps
 from http import HTTPStatus
 
-from werkzeug.exceptions import HTTPException
-
-from trytond import backend
-from trytond.exceptions import UserError
 from trytond.i18n import gettext
-from trytond.model.exceptions import AccessError
+from trytond.modules.multipoint_core.api import (
+    ApiError, answer, error_response, guard, item_errors, json_response,
+    validate_request)
 from trytond.modules.multipoint_core.parcel import (
     STATES, VAT_RATES, normalize_phone)
-from trytond.modules.multipoint_core.routes import (
-    error_response, json_response)
 from trytond.pool import Pool
-from trytond.protocols.wrappers import (
-    set_max_request_size, with_pool, with_transaction)
-from trytond.transaction import Transaction, TransactionError, check_access
+from trytond.protocols.wrappers import with_transaction
+from trytond.transaction import Transaction, check_access
 from trytond.wsgi import app
 
 from .api_key import APPLICATION, SUPPLIER_CONTEXT, api_user_id
@@ -66,16 +61,6 @@ EVENT_KINDS = [
     'created', 'state', 'damaged', 'missing', 'extension', 'return',
     'customer_return', 'supplier_update']
 logger = logging.getLogger(__name__)
-
-
-class ApiError(UserError):
-    "Answered with its status and code, nothing of the request kept"
-    status = HTTPStatus.UNPROCESSABLE_ENTITY
-    api_code = 'invalid'
-
-    def __init__(self, message, details=None):
-        super().__init__(message)
-        self.details = details
 
 
 class BadRequest(ApiError):
@@ -188,53 +173,31 @@ def authenticate(pool, request):
 
 def supplier_api(func):
     """Run func(request, pool, scope, ...) as the API user for the key's
-    supplier, with access checks and JSON errors in Russian"""
-    @wraps(func)
-    def wrapper(request, pool, *args, **kwargs):
+    supplier, with access checks; the request checked against openapi.yaml
+    and JSON errors in Russian by multipoint_core's api.py"""
+    def call(request, pool, *args, **kwargs):
         transaction = Transaction()
         with transaction.set_context(language=LANGUAGE):
             scope = authenticate(pool, request)
             if scope is None:
                 return error_response(HTTPStatus.UNAUTHORIZED,
                     'unauthorized', _message('msg_api_unauthorized'))
-        try:
-            with transaction.set_user(api_user_id()), \
-                    transaction.set_context(scope.context()), \
-                    check_access():
-                return func(request, pool, scope, *args, **kwargs)
-        except (backend.DatabaseOperationalError, TransactionError):
-            raise  # with_transaction retries these
-        except HTTPException:
-            raise  # werkzeug's own answer: a body too large (413)
-        except Exception as exception:
-            # nothing of a refused request is kept
-            transaction.rollback()
-            transaction.tasks.clear()
-            with transaction.set_context(language=LANGUAGE):
-                return _error(exception)
-    return set_max_request_size(MAX_REQUEST_SIZE)(
-        with_pool(with_transaction()(wrapper)))
+            validate_request(request)
+        with transaction.set_user(api_user_id()), \
+                transaction.set_context(scope.context()), \
+                check_access():
+            return func(request, pool, scope, *args, **kwargs)
 
+    @with_transaction()
+    def run(request, pool, *args, **kwargs):
+        with Transaction().set_context(language=LANGUAGE):
+            return answer(call, request, pool, *args,
+                access_message=_message('msg_api_access'), **kwargs)
 
-def _error(exception):
-    if isinstance(exception, ApiError):
-        error = {'code': exception.api_code, 'message': exception.message}
-        if exception.details:
-            error['details'] = exception.details
-        return json_response({'error': error}, status=exception.status)
-    if isinstance(exception, AccessError):
-        return error_response(HTTPStatus.FORBIDDEN, 'access_denied',
-            _message('msg_api_access'))
-    if isinstance(exception, UserError):
-        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY,
-            getattr(exception, 'api_code', 'invalid'), exception.message)
-    if isinstance(exception, backend.DatabaseIntegrityError):
-        # a concurrent request created the same order or barcode
-        return error_response(HTTPStatus.CONFLICT, 'conflict',
-            _message('msg_api_conflict'))
-    logger.exception("supplier API failure")
-    return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, 'internal',
-        _message('msg_api_internal'))
+    @wraps(func)
+    def endpoint(request, pool, *args, **kwargs):
+        return run(request, pool, *args, **kwargs)
+    return guard(endpoint, max_size=MAX_REQUEST_SIZE)
 
 
 # -- reading a request -------------------------------------------------------
@@ -513,7 +476,15 @@ def parcels_post(request, pool, scope):
     Parcel = pool.get('multipoint.parcel')
     readers = [ItemReader(i, raw)
         for i, raw in enumerate(request_parcels(request))]
-    items = [(r, r.read()) for r in readers]
+    items = []
+    for reader in readers:
+        # each parcel against its schema in openapi.yaml first (its errors
+        # answered with the others', parcel by parcel), then its own checks
+        messages = item_errors('SupplierParcelIn', reader.raw) \
+            if isinstance(reader.raw, dict) else []
+        reader.errors.extend(gettext('multipoint_core.msg_api_item_error',
+                order=reader.label, message=m) for m in messages)
+        items.append((reader, None if messages else reader.read()))
     # what the database cannot tell: the same order or box twice here
     seen_orders, seen_barcodes = set(), set()
     for reader, data in items:
