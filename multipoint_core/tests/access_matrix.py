@@ -108,6 +108,7 @@ NOT_PERSONAL = {
         'phone_last4',  # the masked phone operators search and see
         'code_attempts', 'code_locked_until',  # counters, no code
         },
+    'multipoint.notification': {'recipient_masked'},  # ***last 4 digits
     'multipoint.point': {'phone', 'email'},  # the point's own contacts
     'multipoint.receipt': {'supplier_phone'},  # a business, on 54-FZ receipts
     'multipoint.receipt.line': {'supplier_phone'},
