@@ -31,8 +31,8 @@ from sql.operators import Equal
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
-from trytond.modules.multipoint_core.guard import Workflow
     Exclude, Index, ModelSingleton, ModelSQL, ModelView, fields)
+from trytond.modules.multipoint_core.guard import Workflow
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.tools import grouped_slice

@@ -17,8 +17,8 @@ from sql import Null
 
 from trytond.i18n import gettext
 from trytond.model import (
-from trytond.modules.multipoint_core.guard import Workflow
     Index, ModelSQL, ModelView, Unique, fields)
+from trytond.modules.multipoint_core.guard import Workflow
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
