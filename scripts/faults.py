@@ -8,7 +8,7 @@ operator API, the supplier portal, a trytond server and its processes).
 
     python scripts/faults.py [--only issue,outbox,import,tests]
         [--parcels 50000] [--events 10000] [--attempts 500]
-        [--keep] [--reuse-base]
+        [--keep] [--fresh]
 
 Server: $MULTIPOINT_FAULTS_PG, default postgresql://postgres@127.0.0.1:5432/
 (the user must create databases). Databases, dropped and created again:
@@ -23,8 +23,11 @@ Server: $MULTIPOINT_FAULTS_PG, default postgresql://postgres@127.0.0.1:5432/
 - each check works on a copy of one of them (CREATE DATABASE … TEMPLATE):
   ``multipoint_faults_issue``, ``multipoint_faults_import``,
   ``multipoint_faults_bench_outbox``; the pytest databases are
-  ``multipoint_faults_<check>_<pid>``. All are dropped at the end unless
-  ``--keep``; ``--reuse-base`` uses the two base databases when they exist.
+  ``multipoint_faults_<check>_<pid>``. These are dropped at the end unless
+  ``--keep``; the two base databases stay for the next run, which uses
+  them when they were made from the same sources (scripts/test.sh's source
+  hash, and demo_data.py's, kept as the database's comment) and makes them
+  again otherwise (or with ``--fresh``).
 
 Checks (scripts/faults_issue.py, faults_import.py, faults_outbox.py):
 
@@ -47,23 +50,29 @@ Checks (scripts/faults_issue.py, faults_import.py, faults_outbox.py):
    run afterwards by a trytond-worker, creates nothing more;
 4. the fuzz test and the access-matrix test (tests/test_fuzz*.py,
    */tests/test_*fuzz*.py, tests/test_access_matrix*.py,
-   */tests/test_access_matrix*.py) under pytest on PostgreSQL, as
-   scripts/test.sh runs them (same template databases), each appending its
+   */tests/test_access_matrix*.py) under pytest on PostgreSQL, both at
+   once, in the environment scripts/test.sh gives its PostgreSQL steps
+   (and its template databases, keyed on the sources), each appending its
    figures as a JSON line to $MULTIPOINT_FAULTS_REPORT; a missing file is
    "not available", not a failure.
 """
 import argparse
 import datetime as dt
 import glob
+import hashlib
 import json
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
 import traceback
+
+import psycopg
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -86,6 +95,9 @@ PREFIX = 'multipoint_faults'
 MODULES = bench.MODULES
 CHECKS = ['issue', 'outbox', 'import', 'tests']
 OK, FAIL, NA = 'OK', 'FAIL', 'not available'
+LABELS = {'issue': "1. concurrent issue",
+    'outbox': "2. supplier endpoint down",
+    'import': "3. kill -9 during import", 'tests': "4. fuzz, access matrix"}
 TEST_GLOBS = {
     'fuzz': ['tests/test_fuzz*.py', '*/tests/test_*fuzz*.py'],
     'access_matrix': ['tests/test_access_matrix*.py',
@@ -109,11 +121,18 @@ def database(name):
 
 def prepare_base(args, folder, env, need_demo):
     """The modules database and (need_demo) its copy with the demo's
-    company, staff and suppliers; returns (modules db, base db)"""
+    company, staff and suppliers; returns (modules db, base db). Each is
+    kept for the next run with the hash of what made it as its comment
+    (scripts/test.sh's source hash; demo_data.py's too for the base) and
+    made again when that changed, or with --fresh."""
     modules = database(f'{PREFIX}_modules')
     base = database(f'{PREFIX}_base')
     config = bench.write_config(folder, modules, bench.free_port(), 'admin')
-    if not (args.reuse_base and modules.exists(modules.name)):
+    modules_key = 'make faults ' + source_hash()
+    with open(os.path.join(HERE, 'demo_data.py'), 'rb') as fp:
+        base_key = modules_key + ' ' + hashlib.sha256(
+            fp.read()).hexdigest()[:16]
+    if args.fresh or db_comment(modules) != modules_key:
         log("Creating %s with the four modules (trytond-admin)",
             modules.name)
         base.drop(base.name)
@@ -124,9 +143,11 @@ def prepare_base(args, folder, env, need_demo):
                 '--activate-dependencies', '-l', 'ru',
                 '--email', 'admin@example.com'], env, "trytond-admin")
         log("  activated in %.0f s", seconds)
+        set_db_comment(modules, modules_key)
     else:
-        log("Reusing %s (--reuse-base)", modules.name)
-    if need_demo and not (args.reuse_base and base.exists(base.name)):
+        log("Reusing %s: made by a previous run from the same sources "
+            "(--fresh makes it again)", modules.name)
+    if need_demo and (args.fresh or db_comment(base) != base_key):
         log("Creating %s: %s + scripts/demo_data.py --parcels 0",
             base.name, modules.name)
         base.drop(base.name)
@@ -134,7 +155,26 @@ def prepare_base(args, folder, env, need_demo):
         bench.run([sys.executable, os.path.join(HERE, 'demo_data.py'),
                 '-c', config, '-d', base.name, '--parcels', '0'], env,
             "demo_data.py")
+        set_db_comment(base, base_key)
+    elif need_demo:
+        log("Reusing %s: made by a previous run from the same sources",
+            base.name)
     return modules, base
+
+
+def db_comment(db):
+    "The comment of the database db (None when it does not exist)"
+    rows = db.query("SELECT shobj_description(oid, 'pg_database') "
+        "FROM pg_database WHERE datname = %s", (db.name,)) \
+        if db.exists(db.name) else []
+    return rows[0][0] if rows else None
+
+
+def set_db_comment(db, comment):
+    with db.connect() as conn:
+        conn.execute(psycopg.sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                psycopg.sql.Identifier(db.name),
+                psycopg.sql.Literal(comment)))
 
 
 def clone(template, name):
@@ -242,86 +282,100 @@ def test_env(check, report):
 
 
 def check_tests(args, folder):
-    rows = []
+    """The fuzz and access-matrix test files under pytest, both at once
+    (each its own database); their report lines"""
+    rows, runs = {}, []
     labels = {'fuzz': "4a. fuzz (every API route)",
         'access_matrix': "4b. access matrix (generic RPC)"}
     for check, patterns in TEST_GLOBS.items():
-        label = labels[check]
         files = sorted({path for pattern in patterns
                 for path in glob.glob(os.path.join(ROOT, pattern))})
         if not files:
-            rows.append(Row(label, NA, [
-                        "no test file yet (" + ', '.join(patterns) + "): "
-                        "not run, not counted as a failure"]))
+            rows[check] = Row(labels[check], NA, [
+                    "no test file yet (" + ', '.join(patterns) + "): "
+                    "not run, not counted as a failure"])
             continue
         report = os.path.join(folder, f'report-{check}.jsonl')
+        output = os.path.join(folder, f'pytest-{check}.log')
         env = test_env(check, report)
         relative = [os.path.relpath(f, ROOT) for f in files]
         command = [sys.executable, '-m', 'pytest', '-q', '-p',
             'no:cacheprovider', *relative]
-        log("$ DB_NAME=%s MULTIPOINT_FAULTS_REPORT=%s %s", env['DB_NAME'],
-            report, ' '.join(command[1:]))
-        started = time.time()
+        log("$ DB_NAME=%s MULTIPOINT_FAULTS_REPORT=%s %s  (output %s)",
+            env['DB_NAME'], report, ' '.join(command[1:]), output)
+        with open(output, 'w') as fp:
+            process = subprocess.Popen(command, cwd=ROOT, env=env,
+                stdout=fp, stderr=subprocess.STDOUT, start_new_session=True)
+        runs.append((check, relative, env, report, output, process,
+                time.time()))
+    for check, relative, env, report, output, process, started in runs:
         try:
-            process = subprocess.run(command, cwd=ROOT, env=env,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                timeout=args.test_timeout)
-            rc, output = process.returncode, process.stdout
-        except subprocess.TimeoutExpired as expired:
-            rc = 'timeout'
-            output = expired.stdout or ''
-            if isinstance(output, bytes):
-                output = output.decode(errors='replace')
+            rc = process.wait(max(1, started + args.test_timeout
+                    - time.time()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            rc = f'killed after {args.test_timeout} s (--test-timeout)'
         seconds = time.time() - started
-        lines = output.splitlines()
-        for line in lines[-15:]:
+        with open(output, errors='replace') as fp:
+            lines = fp.read().splitlines()
+        log("  %s:", check)
+        for line in lines[-12:]:
             log("  | %s", line)
         drop_test_databases(env['DB_NAME'])
-        results = []
-        if os.path.exists(report):
-            with open(report) as fp:
-                for line in fp:
-                    line = line.strip()
-                    if not line:
-                        continue
-                    try:
-                        value = json.loads(line)
-                    except ValueError:
-                        results.append({'check': check, 'invalid': line})
-                        continue
-                    if value.get('check') == check:
-                        results.append(value)
-        summary = lines[-1] if lines else ''
-        figures = [', '.join(relative),
-            f"pytest exit {rc} in {seconds:.0f} s: {summary}"]
-        ok = rc == 0 and bool(results)
-        if not results:
-            figures.append(f"no {{\"check\": \"{check}\"}} line in "
-                "$MULTIPOINT_FAULTS_REPORT")
-        for value in results:
-            figures.append(json.dumps(value, ensure_ascii=False))
-            if 'invalid' in value:
-                ok = False
-            elif check == 'fuzz':
-                ok = ok and value.get('cases', 0) > 0 and not (
-                    value.get('server_errors') or value.get('non_json'))
-            else:
-                ok = ok and value.get('cells', 0) > 0 and not value.get(
-                    'leaks')
-        if check == 'fuzz' and results and 'invalid' not in results[0]:
-            total = {k: sum(r.get(k, 0) for r in results)
-                for k in ['cases', 'server_errors', 'non_json']}
+        rows[check] = test_row(labels[check], check, relative, rc, seconds,
+            lines, report)
+    return [rows[c] for c in TEST_GLOBS]
+
+
+def test_row(label, check, relative, rc, seconds, lines, report):
+    "The summary row of a pytest run from its report lines"
+    results = []
+    if os.path.exists(report):
+        with open(report) as fp:
+            for line in fp:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    value = json.loads(line)
+                except ValueError:
+                    results.append({'check': check, 'invalid': line})
+                    continue
+                if value.get('check') == check:
+                    results.append(value)
+    summary = lines[-1].strip('= ') if lines else ''
+    failed = [line.split('::')[-1].split(' ')[0] for line in lines
+        if line.startswith(('FAILED ', 'ERROR '))]
+    figures = [', '.join(relative),
+        f"pytest exit {rc} in {seconds:.0f} s: {summary}"]
+    if failed:
+        figures.append("failed: " + ', '.join(failed))
+    ok = rc == 0 and bool(results)
+    if not results:
+        figures.append(f"no {{\"check\": \"{check}\"}} line in "
+            "$MULTIPOINT_FAULTS_REPORT")
+    keys = (['cases', 'server_errors', 'non_json'] if check == 'fuzz'
+        else ['cells', 'leaks'])
+    for value in results:
+        figures.append(json.dumps(value, ensure_ascii=False))
+        if 'invalid' in value:
+            ok = False
+        elif check == 'fuzz':
+            ok = ok and value.get('cases', 0) > 0 and not (
+                value.get('server_errors') or value.get('non_json'))
+        else:
+            ok = ok and value.get('cells', 0) > 0 and not value.get('leaks')
+    if results and not any('invalid' in r for r in results):
+        total = {k: sum(r.get(k, 0) for r in results) for k in keys}
+        if check == 'fuzz':
             figures.insert(0, f"{total['cases']} cases tried → "
                 f"{total['server_errors']} answers 5xx, "
                 f"{total['non_json']} not JSON")
-        elif check == 'access_matrix' and results and (
-                'invalid' not in results[0]):
-            total = {k: sum(r.get(k, 0) for r in results)
-                for k in ['cells', 'leaks']}
+        else:
             figures.insert(0, f"{total['cells']} cells tried → "
                 f"{total['leaks']} leaks")
-        rows.append(Row(label, OK if ok else FAIL, figures))
-    return rows
+    return Row(label, OK if ok else FAIL, figures)
 
 
 def drop_test_databases(name):
@@ -358,11 +412,14 @@ def print_table(rows, conditions):
     log("  %s  %-13s  %s", "check".ljust(width), "result", "figures")
     log("  " + "-" * 76)
     for row in rows:
-        first, *rest = row.figures or ['']
-        log("  %s  %-13s  %s", row.name.ljust(width), row.status, first)
-        for line in rest:
-            for part in textwrap.wrap(line, 100) or ['']:
-                log("  %s  %-13s    %s", ' ' * width, '', part)
+        lines = []
+        for i, figure in enumerate(row.figures or ['']):
+            parts = textwrap.wrap(figure, 96) or ['']
+            lines.append(parts[0] if not i else '  ' + parts[0])
+            lines.extend('    ' + p for p in parts[1:])
+        log("  %s  %-13s  %s", row.name.ljust(width), row.status, lines[0])
+        for line in lines[1:]:
+            log("  %s  %-13s  %s", ' ' * width, '', line)
     log("  " + "-" * 76)
     failed = [r.name for r in rows if r.status == FAIL]
     missing = [r.name for r in rows if r.status == NA]
@@ -415,12 +472,13 @@ def parse_args(argv=None):
         help="do not run the killed import's queued task with a worker")
     parser.add_argument('--keep', action='store_true',
         help="keep the databases")
-    parser.add_argument('--reuse-base', action='store_true',
-        help="use the base databases when they exist")
+    parser.add_argument('--fresh', action='store_true',
+        help="make the base databases again even when they were made from "
+        "the same sources")
     parser.add_argument('--timeout', type=int, default=600,
         help="seconds for the outbox check (default 600)")
-    parser.add_argument('--test-timeout', type=int, default=360,
-        help="seconds for each pytest run (default 360)")
+    parser.add_argument('--test-timeout', type=int, default=600,
+        help="seconds for each pytest run (default 600)")
     args = parser.parse_args(argv)
     args.only = [c.strip() for c in args.only.split(',') if c.strip()]
     unknown = set(args.only) - set(CHECKS)
@@ -450,7 +508,6 @@ def main(argv=None):
     env = bench.bench_env(folder)
     env['TRYTOND_DATABASE__URI'] = PG
     modules = base = None
-    dropped = []
     try:
         needs_base = {'issue', 'outbox', 'import'} & set(args.only)
         if needs_base:
@@ -461,9 +518,10 @@ def main(argv=None):
                 traceback.print_exc()
                 for check in ['issue', 'outbox', 'import']:
                     if check in args.only:
-                        rows.append(Row(check, FAIL, [
+                        rows.append(Row(LABELS[check], FAIL, [
                                     f"base database failed: {error}"]))
                 needs_base = False
+        done = len(rows)
         for check in args.only:
             if check != 'tests' and not needs_base:
                 continue
@@ -474,25 +532,28 @@ def main(argv=None):
                     import faults_issue
                     rows.append(faults_issue.run(args, base, folder, env,
                             Row, clone))
-                    dropped.append(f'{PREFIX}_issue')
                 elif check == 'outbox':
                     rows.append(check_outbox(args, modules))
                 elif check == 'import':
                     import faults_import
                     rows.append(faults_import.run(args, base, folder, env,
                             Row, clone))
-                    dropped.append(f'{PREFIX}_import')
                 elif check == 'tests':
                     rows.extend(check_tests(args, folder))
             except (Exception, SystemExit) as error:
                 traceback.print_exc()
-                rows.append(Row(check, FAIL, [f"could not run: {error}"]))
+                rows.append(Row(LABELS[check], FAIL,
+                        [f"could not run: {error}"]))
+            for row in rows[done:]:
+                log("  => %s: %s", row.name, row.status)
+                for figure in row.figures:
+                    log("     %s", figure)
+            done = len(rows)
     finally:
         if not args.keep:
-            names = dropped + [f'{PREFIX}_bench_outbox']
-            if not args.reuse_base:
-                names += [f'{PREFIX}_base', f'{PREFIX}_modules']
-            for name in names:
+            # the base databases stay for the next run (see prepare_base)
+            for name in [f'{PREFIX}_issue', f'{PREFIX}_import',
+                    f'{PREFIX}_bench_outbox']:
                 try:
                     database(name).drop(name)
                 except Exception as error:
@@ -500,7 +561,12 @@ def main(argv=None):
     conditions.update(load_end=bench.loadavg(),
         seconds=time.time() - started)
     print_table(rows, conditions)
-    return 1 if any(r.status == FAIL for r in rows) else 0
+    failed = any(r.status == FAIL for r in rows)
+    if failed or args.keep:
+        log("  server logs and reports kept in %s", folder)
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 1 if failed else 0
 
 
 if __name__ == '__main__':
