@@ -27,9 +27,14 @@ import time
 import urllib.parse
 from unittest import mock
 
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
-from hypothesis_jsonschema import from_schema
+# hypothesis keeps a cache of its own: in var/, not in the checkout
+os.environ.setdefault('HYPOTHESIS_STORAGE_DIRECTORY', os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        'var', 'hypothesis'))
+
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis_jsonschema import from_schema  # noqa: E402
 
 from trytond import backend
 from trytond.modules.company.tests import create_company, set_company
