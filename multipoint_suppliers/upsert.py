@@ -22,6 +22,7 @@ from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
+from trytond.modules.multipoint_core.guard import business
 from trytond.modules.multipoint_core.parcel import normalize_phone
 
 from .bulk import create_parcels
@@ -353,8 +354,11 @@ class Upsert:
             else f'{name}: {_show(record[name])} → {_show(value)}'
             for name, value in changes.items()]
 
+    @business
     def apply(self, plan):
-        "Write the plan; the caller's transaction makes it all or nothing"
+        """Write the plan; the caller's transaction makes it all or nothing.
+        The plan holds only what the parcels' states allow (plan()): its
+        writes are the system's, the journal records them"""
         pool = Pool()
         Parcel = pool.get('multipoint.parcel')
         Place = pool.get('multipoint.parcel.place')
