@@ -96,6 +96,22 @@ else
     log "sao $SAO_VERSION installed in var/sao/package"
 fi
 
+# ------------------------------------------------------- sao in Russian
+# sao 8.0.11's locale/ru.json is empty: fill it from config/sao-ru.json
+# (scripts/sao_locale.py). Redone when our file changes or sao is reinstalled.
+SAO_LOCALE="$SAO_DIR/package/locale"
+ru_key="$(cat config/sao-ru.json scripts/sao_locale.py | sha256sum | cut -c1-16)"
+ru_stamp="$SAO_LOCALE/.multipoint-ru-$ru_key"
+if [ -z "${SETUP_FORCE:-}" ] && [ -f "$ru_stamp" ]; then
+    log "sao's Russian catalogue up to date"
+else
+    msg="$("$PYTHON" scripts/sao_locale.py config/sao-ru.json "$SAO_LOCALE")" \
+        || die "could not merge config/sao-ru.json into sao's locale/ru.json"
+    rm -f "$SAO_LOCALE"/.multipoint-ru-*
+    date -u +%FT%TZ > "$ru_stamp"
+    log "sao's Russian catalogue merged ($msg)"
+fi
+
 # ----------------------------------------------------------------------- font
 if [ -f "$FONT" ]; then
     log "font for PDF reports present ($FONT)"
