@@ -57,6 +57,11 @@ class BarcodeEmptyError(MultipointError):
     api_code = 'barcode_empty'
 
 
+class BarcodeInvalidError(MultipointError):
+    "A scan that cannot be a label (see barcode.py): nothing is recorded"
+    api_code = 'barcode_invalid'
+
+
 class EventImmutableError(MultipointError):
     api_code = 'event_immutable'
 

@@ -16,7 +16,9 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .guard import Workflow, privileged
-from .exceptions import BarcodeEmptyError, CellError, MultipointError
+from .barcode import is_plausible_barcode, is_searchable, shown_barcode
+from .exceptions import (
+    BarcodeEmptyError, BarcodeInvalidError, CellError, MultipointError)
 from .numbering import NumberedMixin
 from .parcel import ON_SITE_STATES
 
@@ -312,6 +314,8 @@ class Inventory(NumberedMixin, Workflow, ModelSQL, ModelView):
         if not barcode:
             raise BarcodeEmptyError(gettext(
                     'multipoint_core.msg_barcode_empty'))
+        if not is_searchable(barcode):
+            self.refuse_barcode(barcode)
         if client_id:
             # the operator screen resends a scan it could not confirm
             done = Scan.search([
@@ -363,6 +367,12 @@ class Inventory(NumberedMixin, Workflow, ModelSQL, ModelView):
         scan, = Scan.create([values])
         return scan
 
+    @staticmethod
+    def refuse_barcode(barcode):
+        raise BarcodeInvalidError(gettext(
+                'multipoint_core.msg_barcode_invalid',
+                barcode=shown_barcode(barcode)))
+
     def _identify(self, barcode, cell):
         "The result of scanning barcode in cell, with the parcel found"
         Place = Pool().get('multipoint.parcel.place')
@@ -386,6 +396,9 @@ class Inventory(NumberedMixin, Workflow, ModelSQL, ModelView):
                         point=other.point.rec_name),
                     }
         if not places:
+            if not is_plausible_barcode(barcode):
+                # junk is not an unknown label (see barcode.py)
+                self.refuse_barcode(barcode)
             return {'result': 'unknown'}
         elif state not in ON_SITE_STATES:
             return {

@@ -11,9 +11,11 @@ from trytond.report import Report
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .barcode import is_plausible_barcode, is_searchable, shown_barcode
 from .guard import Workflow
 from .exceptions import (
-    BarcodeEmptyError, ReceptionClosedError, ReceptionError)
+    BarcodeEmptyError, BarcodeInvalidError, ReceptionClosedError,
+    ReceptionError)
 from .numbering import NumberedMixin
 from .pdf import Document
 
@@ -165,7 +167,8 @@ class Reception(NumberedMixin, Workflow, ModelSQL, ModelView):
         """Record one scan and return it. A place scanned again is reported
         as a duplicate and not counted; an unknown barcode is searched
         across all suppliers' parcels expected at the point, and recorded
-        as surplus when none has it."""
+        as surplus when none has it and it can be a label at all
+        (barcode.is_plausible_barcode), else refused."""
         pool = Pool()
         Place = pool.get('multipoint.parcel.place')
         Scan = pool.get('multipoint.reception.scan')
@@ -175,6 +178,8 @@ class Reception(NumberedMixin, Workflow, ModelSQL, ModelView):
         if not barcode:
             raise BarcodeEmptyError(gettext(
                     'multipoint_core.msg_barcode_empty'))
+        if not is_searchable(barcode):
+            self.refuse_barcode(barcode)
         if client_id:
             # the operator screen resends a scan it could not confirm
             done = Scan.search([
@@ -186,6 +191,9 @@ class Reception(NumberedMixin, Workflow, ModelSQL, ModelView):
             reception=self, barcode=barcode, damaged=bool(damaged),
             note=note, client_id=client_id)
         places = Place.search([('barcode', '=', barcode)])
+        if not places and not is_plausible_barcode(barcode):
+            # junk is not surplus: a known place is taken whatever its form
+            self.refuse_barcode(barcode)
         here = [p for p in places if p.parcel.point == self.point]
         place = here[0] if here else None
         if place and place.state == 'received':
@@ -223,6 +231,12 @@ class Reception(NumberedMixin, Workflow, ModelSQL, ModelView):
         if photo:
             scan.attach_photo(photo, photo_name)
         return scan
+
+    @staticmethod
+    def refuse_barcode(barcode):
+        raise BarcodeInvalidError(gettext(
+                'multipoint_core.msg_barcode_invalid',
+                barcode=shown_barcode(barcode)))
 
     @classmethod
     @ModelView.button_action('multipoint_core.wizard_scan_places')

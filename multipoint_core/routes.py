@@ -224,6 +224,19 @@ def reception_close(request, pool, reception_id):
     return json_response(reception_json(Reception(reception.id)))
 
 
+@app.route(PREFIX + '/receptions/<int:reception_id>/cancel', methods={'POST'})
+@operator_api
+def reception_cancel(request, pool, reception_id):
+    """Cancel a reception that received no place (a courier who did not
+    come, a reception opened by mistake); one with received places is
+    closed instead"""
+    Reception = pool.get('multipoint.reception')
+    reception = get_reception(pool, reception_id)
+    reception.check_open()
+    Reception.cancel([reception])
+    return json_response(reception_json(Reception(reception.id)))
+
+
 @app.route(PREFIX + '/receptions/<int:reception_id>/act', methods={'GET'})
 @operator_api
 def reception_act(request, pool, reception_id):

@@ -11,6 +11,7 @@ import time
 
 from trytond import backend
 from trytond.i18n import gettext
+from trytond.modules.multipoint_core.barcode import is_plausible_barcode
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import TransactionError, without_check_access
 
@@ -32,7 +33,8 @@ class Reception(metaclass=PoolMeta):
             photo_name=None, client_id=None):
         code = (barcode or '').strip()
         found = None
-        if (code and self.state == 'open'
+        # junk (barcode.py) is refused by the scan: no supplier is asked
+        if (code and self.state == 'open' and is_plausible_barcode(code)
                 and not self._scan_known(code, client_id)):
             found = RemoteLookup(self).find(code)
             if found and found.barcode:

@@ -308,15 +308,21 @@ def check_tests(args, folder):
                 stdout=fp, stderr=subprocess.STDOUT, start_new_session=True)
         runs.append((check, relative, env, report, output, process,
                 time.time()))
+    ended = {}
+    while len(ended) < len(runs):
+        for check, _, _, _, _, process, started in runs:
+            if check in ended:
+                continue
+            if process.poll() is not None:
+                ended[check] = (process.returncode, time.time() - started)
+            elif time.time() - started > args.test_timeout:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                ended[check] = (f'killed after {args.test_timeout} s '
+                    '(--test-timeout)', time.time() - started)
+        time.sleep(0.5)
     for check, relative, env, report, output, process, started in runs:
-        try:
-            rc = process.wait(max(1, started + args.test_timeout
-                    - time.time()))
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            rc = f'killed after {args.test_timeout} s (--test-timeout)'
-        seconds = time.time() - started
+        rc, seconds = ended[check]
         with open(output, errors='replace') as fp:
             lines = fp.read().splitlines()
         log("  %s:", check)

@@ -453,6 +453,10 @@ class InventoryAPITestCase(RouteTestCase):
         self.assertEqual(other['result'], 'unexpected')
         self.assertIsNone(other['parcel'])
         self.assertEqual(scan('NOPE')['scan']['result'], 'unknown')
+        # junk is refused, not recorded as unknown
+        for junk in ["мусор ;;; %%%", "I-1\x071", "Q" * 100]:
+            self.assertError(client.post(scans, json={'barcode': junk}),
+                422, 'barcode_invalid')
         message = self.assertError(client.post(scans, json={'barcode': ' '}),
             422, 'barcode_empty')
         self.assertRegex(message, '[А-Яа-яЁё]')

@@ -7,7 +7,7 @@ from trytond.model.exceptions import (
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.modules.multipoint_core.exceptions import (
-    BarcodeEmptyError, CellError, CellFullError, EventImmutableError,
+    BarcodeEmptyError, BarcodeInvalidError, CellError, CellFullError, EventImmutableError,
     ParcelStateError, ParcelValidationError, PlacementError, PointError,
     ReceptionClosedError, ReceptionError)
 from trytond.modules.multipoint_core.placement import (
@@ -196,6 +196,7 @@ class MultipointCoreTestCase(CompanyTestMixin, ModuleTestCase):
         Event = pool.get('multipoint.parcel.event')
         Attachment = pool.get('ir.attachment')
         Act = pool.get('multipoint.reception.act', type='report')
+        Scan = pool.get('multipoint.reception.scan')
         company = create_company()
         with set_company(company):
             msk = create_point(company, 'MSK1')
@@ -246,6 +247,16 @@ class MultipointCoreTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(reception.damaged_count, 2)
             with self.assertRaises(BarcodeEmptyError):
                 reception.scan('  ')
+            # what cannot be a label is refused and nothing is recorded
+            scans = Scan.search_count([('reception', '=', reception.id)])
+            for junk in ["мусор ;;; %%%", "D-1\x001", "D\x1d1-1",
+                    "7" * 200]:
+                with self.assertRaises(BarcodeInvalidError):
+                    reception.scan(junk)
+            self.assertEqual(
+                Scan.search_count([('reception', '=', reception.id)]), scans)
+            self.assertEqual(reception.scan('ZZ-UNKNOWN-0001').result,
+                'surplus')
 
             Reception.close([reception])
             self.assertEqual(reception.state, 'closed')

@@ -33,6 +33,8 @@ class OperatorAPITestCase(RouteTestCase):
             for i in range(1, 4):
                 create_parcel(msk, dpd, f'F-{i}', [f'F-100{i}'],
                     size_class='m', manifest='M-FULL')
+            create_parcel(msk, dpd, 'S-1', ['S-1001'], manifest='M-SCAN')
+            create_parcel(msk, dpd, 'S-2', ['S-2001'], manifest='M-SCAN')
             create_user('op_msk', ['operator'], [msk], company)
             create_user('op_kzn', ['operator'], [kzn], company)
             create_user('op_both', ['operator'], [msk, kzn], company)
@@ -178,6 +180,75 @@ class OperatorAPITestCase(RouteTestCase):
         self.assertIn("уже лежит", message)
         self.assertError(client.post(self.api('placements'),
                 json={'parcel': 'B-1001', 'cell': 'Z-9'}), 422, 'cell')
+
+    def test_bad_scans_are_refused(self):
+        "What cannot be a label is refused, not recorded as surplus"
+        client = self.login()
+        reception = client.post(self.api('receptions'),
+            json={'point': self.msk, 'manifest': 'M-SCAN'}).json
+        scans = self.api(f"receptions/{reception['id']}/scans")
+        for junk in ["мусор ;;; %%%", "S-10\x0701", "S-10\t01",
+                "X" * 100, "a b c d", "%%%%", "A-1", "----"]:
+            message = self.assertError(
+                client.post(scans, json={'barcode': junk}),
+                422, 'barcode_invalid')
+            self.assertIn("не штрихкод", message)
+        # a NUL and an over-long code are refused by the schema already
+        for junk in ["S-1001\x00", "Z" * 200]:
+            self.assertError(client.post(scans, json={'barcode': junk}),
+                422, 'bad_request')
+        response = client.get(self.api(f"receptions/{reception['id']}"))
+        self.assertEqual(response.json['last_scans'], [])
+        self.assertEqual(response.json['surplus'], 0)
+        # a plausible unknown code is surplus, a known one accepted
+        response = client.post(scans, json={'barcode': 'ZZ-UNKNOWN-0001'})
+        self.assertEqual(response.status_code, 200, response.data)
+        self.assertEqual(response.json['scan']['result'], 'surplus')
+        for code in ['(00)046012345678901234', 'RA123456789RU', 'ЛМ-00042',
+                'LO-1234/2', 'ab_12.3+4']:
+            response = client.post(scans, json={'barcode': code})
+            self.assertEqual(response.json['scan']['result'], 'surplus',
+                code)
+        response = client.post(scans, json={'barcode': 'S-1001'})
+        self.assertEqual(response.json['scan']['result'], 'accepted')
+        self.assertEqual(response.json['reception']['surplus'], 6)
+
+    def test_cancel_reception(self):
+        client = self.login()
+        empty = client.post(self.api('receptions'),
+            json={'point': self.msk, 'manifest': 'M-SCAN'}).json
+        # a surplus scan receives nothing: the reception may be cancelled
+        client.post(self.api(f"receptions/{empty['id']}/scans"),
+            json={'barcode': 'ZZ-UNKNOWN-0002'})
+        message = self.assertError(client.post(
+                self.api(f"receptions/{empty['id']}/close")), 422,
+            'reception')
+        self.assertIn("отмените", message)
+        response = client.post(self.api(f"receptions/{empty['id']}/cancel"))
+        self.assertEqual(response.status_code, 200, response.data)
+        self.assertEqual(response.json['state'], 'cancelled')
+        self.assertError(client.post(
+                self.api(f"receptions/{empty['id']}/cancel")), 422,
+            'reception_closed')
+        self.assertError(client.post(
+                self.api(f"receptions/{empty['id']}/scans"),
+                json={'barcode': 'S-2001'}), 422, 'reception_closed')
+
+        # one with a place received may not: it is closed
+        busy = client.post(self.api('receptions'),
+            json={'point': self.msk, 'manifest': 'M-SCAN'}).json
+        client.post(self.api(f"receptions/{busy['id']}/scans"),
+            json={'barcode': 'S-2001'})
+        message = self.assertError(client.post(
+                self.api(f"receptions/{busy['id']}/cancel")), 422,
+            'reception')
+        self.assertIn("нельзя отменить", message)
+        response = client.get(self.api(f"receptions/{busy['id']}"))
+        self.assertEqual(response.json['state'], 'open')
+        # another point's operator does not see it
+        self.assertError(self.login('op_kzn').post(
+                self.api(f"receptions/{busy['id']}/cancel")), 404,
+            'not_found')
 
     def test_full_cell_is_refused(self):
         client = self.login()

@@ -286,7 +286,7 @@ class RemoteLookupRouteTestCase(RouteTestCase):
         self.assertIn("найдена как заказ BB-300", scan['detail'])
         self.assertEqual(response.json['reception']['scanned'], 1)
 
-        response = client.post(scans, json={'barcode': 'X-1'})
+        response = client.post(scans, json={'barcode': 'X-1001'})
         scan = response.json['scan']
         self.assertEqual(scan['result'], 'surplus')
         self.assertIn("Неизвестна и поставщикам пункта", scan['detail'])
