@@ -364,6 +364,19 @@ def issue_items(pool, data):
     return to_issue, verifications, codes, refused, refused_whole
 
 
+def code_failure_response(pool, failures):
+    """The 422 of wrong codes ({parcel: message} of check_codes), with the
+    tries each parcel has left before its code is locked (0: locked)"""
+    config = pool.get('multipoint.configuration').get_config()
+    now = dt.datetime.utcnow()
+    tries = {str(p.id): 0 if (p.code_locked_until
+            and p.code_locked_until > now)
+        else max((config.code_max_attempts or 0) - (p.code_attempts or 0), 0)
+        for p in failures}
+    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, 'code_wrong',
+        ' '.join(failures.values()), details={'tries_left': tries})
+
+
 @app.route(PREFIX + '/issue', methods={'POST'})
 @operator_api
 def issue(request, pool):
@@ -381,8 +394,7 @@ def issue(request, pool):
     failures = Parcel.check_codes(codes)
     if failures:
         # the wrong attempts are kept: they count towards the lock
-        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, 'code_wrong',
-            ' '.join(failures.values()))
+        return code_failure_response(pool, failures)
     Parcel.issue_to_recipient(parcels, point, verifications,
         refused=refused, signature=bool(data.get('signature')))
     return json_response({'issued': [

@@ -12,12 +12,14 @@ from trytond.i18n import gettext
 from trytond.modules.multipoint_core.exceptions import (
     NotFoundError, RequestError)
 from trytond.modules.multipoint_core.routes import (
-    PREFIX, current_point, error_response, issue_items, json_response,
-    lock_now, operator_api, parcel_json, request_json)
+    PREFIX, code_failure_response, current_point, issue_items,
+    json_response, lock_now, operator_api, parcel_json, reception_json,
+    request_json)
+from trytond.modules.multipoint_core.routes_inventory import inventory_json
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
-from .desk_print import print_issue_slip, print_shift_report
+from .desk_print import has_printer, print_issue_slip, print_shift_report
 
 
 def money(data):
@@ -135,8 +137,22 @@ def shift_x_report(request, pool, shift_id):
     report = shift.x_report()
     report['suppliers'] = shift.supplier_summary()
     if request.args.get('print'):
-        report['print_error'] = print_shift_report('X', shift, report)
+        print_report('X', shift, report)
     return respond(report)
+
+
+def print_report(kind, shift, report):
+    """Print the X or Z summary into report: 'printed' says whether it was,
+    'print_error' why not (no printer at the point is said too)"""
+    point = shift.pickup_point
+    if not has_printer(point):
+        report['printed'] = False
+        report['print_error'] = gettext(
+            'multipoint_pos.msg_printer_none',
+            point=point.rec_name if point else '')
+        return
+    report['print_error'] = print_shift_report(kind, shift, report)
+    report['printed'] = not report['print_error']
 
 
 @app.route(PREFIX + '/shifts/<int:shift_id>/collect', methods={'POST'})
@@ -163,7 +179,7 @@ def shift_close(request, pool, shift_id):
         raise RequestError(gettext('multipoint_pos.msg_api_counts_needed'))
     report = shift.close_shift(counts, data.get('reason'))
     # the shift is closed whatever the printer says
-    report['print_error'] = print_shift_report('Z', shift, report)
+    print_report('Z', shift, report)
     return respond(report)
 
 
@@ -204,8 +220,7 @@ def take_payment_and_issue(request, pool):
     failures = Parcel.check_codes(codes)
     if failures:
         # the wrong attempts are kept: they count towards the lock
-        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, 'code_wrong',
-            ' '.join(failures.values()))
+        return code_failure_response(pool, failures)
     result = Parcel.issue_with_payment(to_issue, point, verifications,
         payments, refused=refused, signature=bool(data.get('signature')),
         refused_whole=refused_whole)
@@ -297,3 +312,30 @@ def receipt_send(request, pool, receipt_id):
     else:
         Receipt.send([receipt])
     return respond(receipt_json(Receipt(receipt.id)))
+
+
+@app.route(PREFIX + '/open_work', methods={'GET'})
+@operator_api
+def open_work(request, pool):
+    """The receptions and inventories the user left open at the point: the
+    screen offers to resume or cancel them after a new login"""
+    Reception = pool.get('multipoint.reception')
+    Inventory = pool.get('multipoint.inventory')
+    point = current_point(pool, {'point': request.args.get('point', type=int)})
+    user = Transaction().user
+    receptions = Reception.search([
+            ('point', '=', point.id),
+            ('state', '=', 'open'),
+            ('create_uid', '=', user),
+            ], order=[('id', 'DESC')], limit=20)
+    inventories = Inventory.search([
+            ('point', '=', point.id),
+            ('state', '=', 'in_progress'),
+            ('create_uid', '=', user),
+            ], order=[('id', 'DESC')], limit=20)
+    return json_response({
+            'receptions': [dict(reception_json(r, scans=0),
+                    created_at=r.create_date) for r in receptions],
+            'inventories': [inventory_json(i, lines=False)
+                for i in inventories],
+            })

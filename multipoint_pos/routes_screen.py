@@ -60,6 +60,7 @@ def operator_points(request, pool):
                     'code': p.code,
                     'name': p.name,
                     'city': p.city,
+                    'payment_methods': list(p.payment_methods or []),
                     } for p in points]})
 
 

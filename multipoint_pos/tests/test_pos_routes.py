@@ -194,10 +194,18 @@ class PosAPITestCase(RouteTestCase):
             report = self.ok(client.get(
                     self.api(f"shifts/{shift['id']}/x_report?print=1")))
         self.assertIsNone(report['print_error'])
+        self.assertTrue(report['printed'])
         self.assertEqual(report['collected'], '1000.00')
         x_slip = printer.wait(2)
         self.assertIn(cp866("Hermes"), x_slip)
         self.assertIn(cp866("5 699,00"), x_slip)
+        # no printer at the point: said, not «sent to the printer»
+        report = self.ok(client.get(
+                self.api(f"shifts/{shift['id']}/x_report?print=1")))
+        self.assertIs(report['printed'], False)
+        self.assertIn("не настроен принтер", report['print_error'])
+        self.assertNotIn('printed', self.ok(client.get(
+                    self.api(f"shifts/{shift['id']}/x_report"))))
 
         # another point's operator sees nothing of it
         other = self.login('op_kzn')
@@ -241,6 +249,41 @@ class PosAPITestCase(RouteTestCase):
             self.ok(client.get(self.api('shifts/current')))['shift'])
         self.assertError(client.get(self.api('shifts/999999/x_report')),
             404, 'not_found')
+
+    def test_wrong_code_tries_left(self):
+        "A wrong code answers the tries left before the lock"
+        client = self.login('op_kzn')
+        parcel = self.ids['HK-1']
+        for left in [4, 3]:
+            response = client.post(self.api('issue'), json={
+                    'parcels': [{'id': parcel, 'code': '000000'}]})
+            self.assertError(response, 422, 'code_wrong')
+            self.assertEqual(response.json['error']['details'],
+                {'tries_left': {str(parcel): left}})
+
+    def test_open_work(self):
+        "The receptions and inventories the user left open at the point"
+        client = self.login('op_kzn')
+        self.assertEqual(self.ok(client.get(self.api('open_work'))),
+            {'receptions': [], 'inventories': []})
+        reception = self.ok(client.post(self.api('receptions'),
+                json={'point': self.kzn}), 201)
+        inventory = self.ok(client.post(self.api('inventories'),
+                json={'point': self.kzn, 'cells': []}), 201)
+        work = self.ok(client.get(self.api('open_work')))
+        self.assertEqual([r['id'] for r in work['receptions']],
+            [reception['id']])
+        self.assertEqual(work['receptions'][0]['state'], 'open')
+        self.assertEqual([i['id'] for i in work['inventories']],
+            [inventory['id']])
+        # another user of another point sees none of it
+        other = self.login('op_msk')
+        self.assertEqual(self.ok(other.get(self.api('open_work'))),
+            {'receptions': [], 'inventories': []})
+        self.ok(client.post(
+                self.api(f"inventories/{inventory['id']}/complete")))
+        self.assertEqual(
+            self.ok(client.get(self.api('open_work')))['inventories'], [])
 
     def test_receipt_failure_keeps_the_sale_open(self):
         """The register is unreachable: the parcel is paid and issued, its
