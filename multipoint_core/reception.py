@@ -170,6 +170,7 @@ class Reception(NumberedMixin, Workflow, ModelSQL, ModelView):
         as surplus when none has it and it can be a label at all
         (barcode.is_plausible_barcode), else refused."""
         pool = Pool()
+        Parcel = pool.get('multipoint.parcel')
         Place = pool.get('multipoint.parcel.place')
         Scan = pool.get('multipoint.reception.scan')
         Event = pool.get('multipoint.parcel.event')
@@ -191,8 +192,11 @@ class Reception(NumberedMixin, Workflow, ModelSQL, ModelView):
             reception=self, barcode=barcode, damaged=bool(damaged),
             note=note, client_id=client_id)
         places = Place.search([('barcode', '=', barcode)])
-        if not places and not is_plausible_barcode(barcode):
-            # junk is not surplus: a known place is taken whatever its form
+        if (not places and not is_plausible_barcode(barcode)
+                and not Parcel.search([
+                        ('order_number', '=', barcode)], limit=1)):
+            # junk is not surplus; a code a parcel has (a place's barcode
+            # or its order number) is taken whatever its form
             self.refuse_barcode(barcode)
         here = [p for p in places if p.parcel.point == self.point]
         place = here[0] if here else None
