@@ -7,6 +7,7 @@ import ipaddress
 import json
 import os
 import urllib.parse
+from decimal import Decimal
 from http import HTTPStatus
 
 from sql.aggregate import Count
@@ -81,6 +82,18 @@ def tracked_parcels(pool, data):
             ], limit=5)
 
 
+def rub(amount):
+    "An amount written the Russian way: 1 480,00 ₽"
+    amount = Decimal(amount or 0).quantize(Decimal('0.01'))
+    text = f'{abs(amount):,.2f}'.replace(',', ' ').replace('.', ',')
+    return f"{'-' if amount < 0 else ''}{text} ₽"
+
+
+def ru_date(date):
+    "A date written the Russian way: 15.05.2026"
+    return date.strftime('%d.%m.%Y') if date else None
+
+
 def tracking_json(parcel):
     point = parcel.point
     address = ', '.join(filter(None, [point.city, point.address]))
@@ -92,6 +105,8 @@ def tracking_json(parcel):
         'storage_deadline': parcel.storage_deadline,
         'can_extend_days': parcel.can_extend(),
         'amount_due': str(parcel.amount_due),
+        'amount_due_text': rub(parcel.amount_due),
+        'storage_deadline_text': ru_date(parcel.storage_deadline),
         'point': {
             'name': point.name,
             'address': address,
@@ -154,5 +169,12 @@ def track_extend(request, pool, parcels, data):
         return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, 'storage',
             getattr(exception, 'message', None) or gettext(
                 'multipoint_core.msg_storage_extension_days'))
-    return json_response({'parcels': [
-                tracking_json(p) for p in Parcel.browse(parcels)]})
+    parcels = Parcel.browse(parcels)
+    deadlines = sorted({p.storage_deadline for p in parcels
+            if p.storage_deadline})
+    # the recipient sees what the extension gave: the new deadline
+    return json_response({
+            'parcels': [tracking_json(p) for p in parcels],
+            'message': gettext('multipoint_core.msg_tracking_extended',
+                deadline=', '.join(map(ru_date, deadlines)) or '—'),
+            })

@@ -1,5 +1,6 @@
 "The public tracking page"
 import datetime as dt
+from decimal import Decimal
 
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.multipoint_core.tests.tools import (
@@ -54,6 +55,18 @@ class TrackingTestCase(RouteTestCase):
         response = self.client().get(f'/{self.db_name}/multipoint/track')
         self.assertEqual(response.status_code, 200)
         self.assertIn("Где мой заказ", response.data.decode())
+        # the extension's confirmation has its place on the page
+        self.assertIn('id="done"', response.data.decode())
+
+    def test_amounts_written_the_russian_way(self):
+        from trytond.modules.multipoint_core.tracking import rub
+        self.assertEqual(rub(Decimal('480')), "480,00 ₽")
+        self.assertEqual(rub(Decimal('1480.5')), "1 480,50 ₽")
+        self.assertEqual(rub(Decimal('1234567.00')), "1 234 567,00 ₽")
+        self.assertEqual(rub(None), "0,00 ₽")
+        response = self.track(ip='10.3.3.3', order='C-1', phone='2233')
+        self.assertEqual(
+            response.json['parcels'][0]['amount_due_text'], "0,00 ₽")
 
     def test_status_without_personal_data(self):
         response = self.track(order='C-1', phone='2233')
@@ -92,6 +105,11 @@ class TrackingTestCase(RouteTestCase):
         self.assertEqual(dt.date.fromisoformat(parcel['storage_deadline']),
             deadline + dt.timedelta(days=2))
         self.assertEqual(parcel['can_extend_days'], 1)
+        # the recipient is told the new deadline
+        new = (deadline + dt.timedelta(days=2)).strftime('%d.%m.%Y')
+        self.assertEqual(parcel['storage_deadline_text'], new)
+        self.assertIn("продлено", response.json['message'])
+        self.assertIn(new, response.json['message'])
         response = self.track('/extend', ip='10.2.2.2', order='C-3',
             phone='8899', days=2)
         self.assertEqual(response.status_code, 422)
