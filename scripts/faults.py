@@ -108,9 +108,8 @@ TEST_GLOBS = {
 class Row:
     "A line of the summary: a check, its result and its figures"
 
-    def __init__(self, name, status, figures, note=None):
+    def __init__(self, name, status, figures):
         self.name, self.status, self.figures = name, status, figures
-        self.note = note
 
 
 def database(name):
