@@ -168,7 +168,7 @@ if [ -f "$STATE.initialised" ] && [ ! -f "$STATE.demo-data" ]; then
         die "scripts/demo_data.py failed (see above); the next 'make demo' runs it again"
     fi
     touch "$STATE.demo-data" "$STATE.demo-pos" "$STATE.demo-portal" \
-        "$STATE.demo-settlement"
+        "$STATE.demo-settlement" "$STATE.demo-cases"
     log "demo data loaded in $(( $(date +%s) - t0 ))s"
 elif [ -f "$STATE.demo-data" ] && [ ! -f "$STATE.demo-pos" ]; then
     # demo data of an earlier version: add the accounting, the points of sale and
@@ -189,6 +189,15 @@ if [ -f "$STATE.demo-data" ] && { [ ! -f "$STATE.demo-portal" ] \
     "$PY" "$ROOT/scripts/demo_data.py" -c "$CONFIG" -d "$DBNAME" \
         || die "scripts/demo_data.py failed (see above); the next 'make demo' runs it again"
     touch "$STATE.demo-portal" "$STATE.demo-settlement"
+fi
+if [ -f "$STATE.demo-data" ] && [ ! -f "$STATE.demo-cases" ]; then
+    # demo data of an earlier version: add the portal supplier's ticket and
+    # the free-delivery-threshold parcel (named in var/demo-logins.txt)
+    log "adding the portal's ticket and the free-delivery-threshold parcel (scripts/demo_data.py)"
+    "$PY" "$ROOT/scripts/demo_data.py" -c "$CONFIG" -d "$DBNAME" \
+        --logins-file "$VAR/demo-logins.txt" \
+        || die "scripts/demo_data.py failed (see above); the next 'make demo' runs it again"
+    touch "$STATE.demo-cases"
 fi
 
 [ -n "${MULTIPOINT_DEMO_NO_SERVER:-}" ] && { log "database ready; not starting the server"; exit 0; }
@@ -252,11 +261,15 @@ check_and_announce() {
 
 ======================================================================
  Multipoint demo is running  ($DB_DESC)
-   web client (sao):   $BASE/
-   operator API base:  $BASE/$DBNAME/multipoint/api/v1/
+   web client (sao):   $BASE/   (database $DBNAME)
+   operator screen:    $BASE/$DBNAME/multipoint/operator/   (e.g. kuznetsova / Priemka#Msk1)
    supplier portal:    $BASE/$DBNAME/multipoint/portal/   (lavka@portal.example / Postavshik#2026)
+   tracking page:      $BASE/$DBNAME/multipoint/track
+   operator API:       $BASE/$DBNAME/multipoint/api/v1/   (openapi.yaml)
+   supplier API:       $BASE/$DBNAME/multipoint/supplier-api/v1/   (a supplier account's API key)
    JSON-RPC:           $BASE/$DBNAME/rpc/     (server $version)
    administrator:      admin / admin
+   another address:    MULTIPOINT_LISTEN=0.0.0.0:8080 make demo
 INFO
     if [ -f "$VAR/demo-logins.txt" ]; then
         echo " demo logins (var/demo-logins.txt):"

@@ -48,7 +48,13 @@ What it creates, through the real models:
 - the supplier portal's user (``PORTAL_USERS``) and, when its supplier had
   parcels paid in yesterday's shift, the agent's report of those days
   computed, confirmed by the owner and sent, so the portal has one to show
-  (see ``portal_settlement``);
+  (see ``portal_settlement``), and a ticket about that supplier waiting
+  for its answer, so the portal's tickets have one (``portal_ticket``);
+- the free-delivery threshold on one stored parcel (``THRESHOLD_CASE``):
+  Hermes delivers free from 2,000 ₽ and charges a standard 199 ₽
+  otherwise; its order HRM-D3000 of 3,000 ₽ came free and waits at MSK-01
+  with an issue code; refusing one item of 1,500 ₽ makes the fee due. The
+  logins file names it, with what to try;
 - N parcels spread over points and suppliers in every state, with Russian
   recipients, +7 9xx phones in the formats suppliers send, order numbers and
   box barcodes in each supplier's own format, 1–3 places, 1–4 items
@@ -117,7 +123,8 @@ manifest ``BENCH-1000``: ``scripts/bench.py`` accepts them through the API.
 The script is idempotent: when the demo company already exists it creates
 nothing but what is missing of ``--bench-manifest``, of the accounting and
 points of sale, the shifts when MSK-01 has none (demo data of an
-earlier version) and the portal's agent's report, and exits with 0; it
+earlier version), the portal's agent's report and ticket and the
+threshold parcel (its note appended to the logins file), and exits with 0; it
 refuses (exit 2) a database holding another company. A fixed ``--seed``
 gives the same data on an empty database.
 """
@@ -213,6 +220,21 @@ def scramble(counter, width, salt=0):
         mult += 2
     add = (salt * 7919 + modulus // 3) % modulus
     return f'{(counter * mult + add) % modulus:0{width}d}'
+
+
+# the free-delivery threshold shown on one stored parcel: Hermes delivers
+# free from 2,000 ₽ of goods and charges 199 ₽ otherwise; an order of
+# 3,000 ₽ (two items of 1,500 ₽) came free, and refusing one item at the
+# desk leaves 1,500 ₽ of goods: the delivery fee becomes due
+THRESHOLD_CASE = {
+    'supplier': 'hermes', 'point': 'MSK-01',
+    'threshold': Decimal('2000.00'), 'fee': Decimal('199.00'),
+    'order': 'HRM-D3000', 'barcode': 'HD3000-01',
+    'recipient': ("Павлова Ирина Сергеевна", '+7 (916) 555-30-00'),
+    'lines': [("Куртка демисезонная", Decimal('1500.00')),
+        ("Ботинки зимние", Decimal('1500.00'))],
+    }
+THRESHOLD_MARK = '# Free-delivery threshold'
 
 
 # order number and place barcode formats, per supplier
@@ -335,7 +357,10 @@ SUPPLIERS = [
             'storage_days': 5, 'max_extension_days': 3,
             'partial_buyout': True, 'delivery_fee_rule': 'below_threshold',
             'delivery_fee_on_full_refusal': True,
-            'free_delivery_threshold': Decimal('2500.00'),
+            'free_delivery_threshold': THRESHOLD_CASE['threshold'],
+            # charged when a refusal makes delivery due on a parcel that
+            # was delivered free (see threshold_case)
+            'standard_delivery_fee': THRESHOLD_CASE['fee'],
             'id_check_required': False, 'signature_required': True,
             'commission_rule': 'flat',
             'commission_flat': Decimal('28.00'),
@@ -2404,6 +2429,164 @@ def organizer(gen, points, suppliers):
     return len(vlist)
 
 
+def portal_ticket(gen, points, suppliers):
+    """multipoint_tickets: a ticket about the portal's supplier (Лавка
+    Марии) waiting for its answer, so the portal's «Обращения» has one to
+    answer: a recipient asks to swap an item of a stored parcel. Only when
+    the supplier has no ticket yet; written as the point's operator."""
+    pool = gen.pool
+    if 'multipoint.ticket' not in dict(pool.iterobject()):
+        return None
+    Ticket = pool.get('multipoint.ticket')
+    Message = pool.get('multipoint.ticket.message')
+    Parcel = pool.get('multipoint.parcel')
+    key = PORTAL_USERS[0][2]
+    supplier = suppliers.get(key)
+    if supplier is None or Ticket.search(
+            [('supplier', '=', supplier.id)], limit=1):
+        return None
+    info = next(s for s in SUPPLIERS if s['key'] == key)
+    code = next(c for c in info.get('points', points) if c in points)
+    point = points[code]
+    parcels = Parcel.search([
+            ('point', '=', point.id), ('supplier', '=', supplier.id),
+            ('state', 'in', ['stored', 'accepted']),
+            ], order=[('id', 'ASC')], limit=1)
+    operator = (gen.operators.get(code) or [0])[0]
+    order = parcels[0].order_number if parcels else None
+    with gen.transaction.set_user(operator):
+        ticket, = Ticket.create([{
+                    'title': "Покупатель просит заменить размер",
+                    'type': 'mismatch', 'point': point.id,
+                    'supplier': supplier.id,
+                    'parcels': [('add', [p.id for p in parcels])],
+                    'description': "Получатель пришёл за заказом"
+                    + (f" {order}" if order else "")
+                    + " и просит заменить платье 44 размера на 46-й.",
+                    'assignee': operator or None,
+                    }])
+        Ticket.start([ticket])
+        Message.create([{
+                    'ticket': ticket.id,
+                    'body': "Здравствуйте! Получатель просит заменить "
+                    "размер. Можно ли оставить заказ на хранении, пока вы "
+                    "привезёте замену, или оформить возврат?",
+                    }, {
+                    'ticket': ticket.id, 'internal': True,
+                    'body': "Получатель оставил телефон, перезвонить после "
+                    "ответа магазина.",
+                    }])
+        Ticket.wait_supplier([ticket])
+    log("Ticket %s waits for %s (supplier portal)", ticket.rec_name,
+        supplier.name)
+    return ticket
+
+
+def rub(amount):
+    "1 480,00 ₽"
+    text = f'{Decimal(amount):,.2f}'.replace(',', ' ').replace('.', ',')
+    return f'{text} ₽'
+
+
+def threshold_case(gen, points, suppliers):
+    """THRESHOLD_CASE: the supplier's terms get the threshold and the
+    standard delivery fee (when they lack them), and its parcel of 3,000 ₽
+    with free delivery is created, accepted and stored at the point with a
+    fresh issue code. Returns its note for the logins file, or None when
+    the parcel already exists (its code is not known any more)."""
+    pool = gen.pool
+    Parcel = pool.get('multipoint.parcel')
+    Reception = pool.get('multipoint.reception')
+    Terms = pool.get('multipoint.supplier.terms')
+    from trytond.modules.multipoint_core.placement import (
+        place_parcel, suggest_cell)
+    case = THRESHOLD_CASE
+    supplier = suppliers.get(case['supplier'])
+    point = points.get(case['point'])
+    if supplier is None or point is None or 'standard_delivery_fee' not in (
+            Terms._fields):
+        return None
+    terms = Terms.search([
+            ('supplier', '=', supplier.id), ('point', '=', None)])
+    Terms.write(terms, {
+            'delivery_fee_rule': 'below_threshold',
+            'partial_buyout': True,
+            'free_delivery_threshold': case['threshold'],
+            'standard_delivery_fee': case['fee'],
+            })
+    if Parcel.search([('supplier', '=', supplier.id),
+                ('order_number', '=', case['order'])], limit=1):
+        return None
+    name, phone = case['recipient']
+    goods = sum(price for _, price in case['lines'])
+    parcel, = Parcel.create([{
+                'company': point.company.id,
+                'point': point.id,
+                'supplier': supplier.id,
+                'order_number': case['order'],
+                'recipient_name': name,
+                'recipient_phone': phone,
+                'prepaid': False,
+                'cod_amount': goods,
+                # free: the goods are above the threshold
+                'delivery_fee': Decimal('0.00'),
+                'declared_value': goods,
+                'weight': 2.4,
+                'size_class': 'm',
+                'places': [('create', [{'barcode': case['barcode']}])],
+                'lines': [('create', [{
+                                'name': item, 'quantity': 1,
+                                'unit_price': price, 'vat_rate': '22',
+                                'refusable': True,
+                                } for item, price in case['lines']])],
+                }])
+    operator = (gen.operators.get(case['point']) or [0])[0]
+    with gen.transaction.set_user(operator):
+        reception, = Reception.create([{
+                    'point': point.id, 'company': point.company.id,
+                    'suppliers': [('add', [supplier.id])],
+                    'courier_name': "Курьер Hermes",
+                    }])
+        reception.scan(case['barcode'])
+        Reception.close([reception])
+    parcel = Parcel(parcel.id)
+    cell = suggest_cell(parcel)
+    if cell:
+        place_parcel(parcel, cell)
+    parcel = Parcel(parcel.id)
+    code = Parcel.generate_codes([parcel])[parcel]
+    kept = goods - case['lines'][-1][1]
+    log("Free-delivery threshold: %s of %s at %s, code %s",
+        case['order'], supplier.name, case['point'], code)
+    return (f"{THRESHOLD_MARK} ({supplier.name}: delivery free from "
+        f"{rub(case['threshold'])} of goods, else {rub(case['fee'])})\n"
+        f"{case['point']}  cell {parcel.cell.barcode if parcel.cell else '-'}"
+        f"  order {case['order']}  {name}  to pay {rub(goods)}  "
+        f"code {code}\n"
+        f"# Try: on the operator screen find {case['order']}, refuse "
+        f"«{case['lines'][-1][0]}»: {rub(kept)} of goods kept is below "
+        f"{rub(case['threshold'])}, so the delivery fee {rub(case['fee'])} "
+        f"becomes due ({rub(kept + case['fee'])} to pay).\n")
+
+
+def add_note(path, note):
+    "Put note at the end of the logins file, instead of an older one"
+    if not path or not note:
+        return
+    text = ''
+    if os.path.exists(path):
+        with open(path, encoding='utf-8') as fp:
+            text = fp.read()
+    if THRESHOLD_MARK in text:
+        text = text[:text.index(THRESHOLD_MARK)].rstrip('\n') + '\n'
+    directory = os.path.dirname(path)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    with open(path, 'w', encoding='utf-8') as fp:
+        fp.write(text + ('\n' if text else '') + note)
+    os.chmod(path, 0o600)
+
+
 # --------------------------------------------------------------- reporting
 
 def demo_codes(gen, points, per_point=4, paid=2):
@@ -2664,6 +2847,8 @@ def main(argv=None):
                     shifts.run()
                     codes = demo_codes(gen, points)
                 organizer(gen, points, suppliers)
+                portal_ticket(gen, points, suppliers)
+                note = threshold_case(gen, points, suppliers)
                 portal_settlement(gen, company, shifts.suppliers)
                 if args.bench_manifest:
                     factory = ParcelFactory(gen.rng, gen.now, points,
@@ -2680,6 +2865,9 @@ def main(argv=None):
             if args.logins_file and (codes
                     or not os.path.exists(args.logins_file)):
                 write_logins(args.logins_file, database, codes)
+            if note:
+                log(note)
+                add_note(args.logins_file, note)
             return 0
 
         log("Demo data for %s: %d parcels, %s mode, seed %d", database,
@@ -2721,6 +2909,8 @@ def main(argv=None):
                 bench_manifest(gen, factory, points, suppliers)
             codes = demo_codes(gen, points) if args.parcels else []
             organizer(gen, points, suppliers)
+            portal_ticket(gen, points, suppliers)
+            note = threshold_case(gen, points, suppliers)
             portal_settlement(gen, company, suppliers)
             states = count_states(pool)
         transaction.commit()
@@ -2737,8 +2927,11 @@ def main(argv=None):
     log(logins_table(database))
     if codes:
         log(codes_table(codes))
+    if note:
+        log(note)
     if args.logins_file:
         write_logins(args.logins_file, database, codes)
+        add_note(args.logins_file, note)
         log("Logins written to %s", args.logins_file)
     return 0
 
