@@ -213,6 +213,32 @@ timeout = 2
             self.driver.execute_script('window.scrollTo(0, 0);')
             self.driver.save_screenshot(os.path.join(folder, f'{name}.png'))
 
+    def shot_to(self, folder, name):
+        "A screenshot into folder (the README's pictures)"
+        os.makedirs(folder, exist_ok=True)
+        self.driver.save_screenshot(os.path.join(folder, f'{name}.png'))
+
+    def viewport(self, width, height):
+        "The page's viewport at exactly width x height"
+        self.driver.execute_cdp_cmd('Emulation.setDeviceMetricsOverride', {
+                'width': width, 'height': height, 'deviceScaleFactor': 1,
+                'mobile': False})
+        self.wait(lambda: self.driver.execute_script(
+                'return innerWidth') == width, "the viewport did not change")
+
+    def assertUncovered(self, element, what):
+        """element, scrolled into view, is the one at its own centre (or
+        holds it): nothing (the payment, a bar, a drawer) covers it"""
+        uncovered = self.driver.execute_script("""
+            const node = arguments[0];
+            node.scrollIntoView({block: 'center'});
+            const box = node.getBoundingClientRect();
+            const top = document.elementFromPoint(box.left + box.width / 2,
+                box.top + box.height / 2);
+            return Boolean(top) && (top === node || node.contains(top));
+            """, element)
+        self.assertTrue(uncovered, f"{what} is covered")
+
     def card(self, order_number):
         return self.wait(lambda: next(c for c in self.driver.find_elements(
                     By.CSS_SELECTOR, '#issue-parcels .parcel')
@@ -243,17 +269,29 @@ timeout = 2
         self.wait_text('#today-toggle', 'Сегодня: 1')
         self.find('#today-close').click()
 
-        # open the shift with the counted float
-        self.key(Keys.F6)
+        # the shift is said up front, with the offer to open it
+        self.wait_text('#shift-banner', 'Смена на этом пункте не открыта')
+        self.wait_text('#shift-chip', 'Смена закрыта')
+        self.find('#shift-banner-open').click()
         self.wait(lambda: self.find('#shift-open').is_displayed(),
             "no open-shift form")
+        self.assertEqual(driver.switch_to.active_element.get_attribute('id'),
+            'shift-float')
         self.type('#shift-float', '1000')
         self.find('#shift-open button').click()
         self.wait_text('#shift-name', 'MSK1')
         self.wait_text('#shift-cash', '1 000,00')
+        self.wait_text('#shift-chip', 'Смена открыта')
+        self.assertFalse(self.find('#shift-banner').is_displayed())
+        # the drawer and the messages stay in their mode
+        self.key(Keys.F7)
+        self.wait(lambda: self.find('#today').is_displayed(), "no drawer")
+        self.assertIn('Смена открыта', self.text('#flash'))
 
         # accept the delivery; the first scan while the server is away
         self.key(Keys.F2)
+        self.assertFalse(self.find('#today').is_displayed())
+        self.assertEqual(self.text('#flash'), '')
         self.find('#reception-open button').click()
         self.wait(lambda: self.find('#reception-view').is_displayed(),
             "no reception")
@@ -266,10 +304,12 @@ timeout = 2
         self.wait(lambda: self.proxy.dropped, "the retry never came", 20)
         self.proxy.set_mode('up')
         self.wait_text('#queue', 'Очередь: 0', 20)
-        self.wait_text('#reception-counts', 'Принято 1 из 2')
+        self.wait_text('#reception-counts', 'Принято 1 из 3')
         self.scan('RB-1')
         # applied once: HB-1 counted once, RB-1 the second
-        self.wait_text('#reception-counts', 'Принято 2 из 2')
+        self.wait_text('#reception-counts', 'Принято 2 из 3')
+        self.scan('DB-1')
+        self.wait_text('#reception-counts', 'Принято 3 из 3')
         self.assertNotIn('Повтор', self.text('#reception-scans'))
         self.assertFalse(self.find('#reception-ticket').is_displayed())
         self.scan('X-999')
@@ -294,28 +334,73 @@ timeout = 2
 
         # place both parcels in the suggested cells
         self.key(Keys.F3)
-        for barcode in ['HB-1', 'RB-1']:
+        for barcode in ['HB-1', 'RB-1', 'DB-1']:
             self.scan(barcode)
             suggestion = self.wait(lambda: (
                     'рекомендуемая ячейка: ' in self.text('#placement-state')
                     and self.text('#placement-state')),
                 "no suggested cell")
             cell = suggestion.split('рекомендуемая ячейка: ')[1].split('.')[0]
+            # the cell as on its label, the code one scans
+            self.assertIn(cell, ['A-1', 'A-2', 'B-1'])
             self.scan(cell)
             self.wait_text('#placement-state', 'Ожидается посылка')
         self.assertEqual(
             len(driver.find_elements(By.CSS_SELECTOR, '#placement-log li')),
-            2)
+            3)
 
         codes = json.loads(self.run_quiet(
                 self.data_command('codes', 'H-1', 'R-1')))
 
-        # issue H-1 with its code, cash 2,000 for 1,699
+        # the issue screen at the sizes people have: the payment never
+        # covers the parcel, its code field or the refuse boxes
         self.key(Keys.F1)
         self.scan('H-1')
+        self.card('R-1')
+        self.card('D-1')
+        self.card('R-1').find_element(By.CSS_SELECTOR,
+            'header input').click()
+        self.wait(lambda: self.find('#issue-payment').is_displayed(),
+            "no payment")
+        driver.execute_script("document.querySelector('#pay-status')"
+            ".textContent = 'Очень длинное сообщение об оплате. '.repeat(12);")
+        folder = os.environ.get('MULTIPOINT_SCREENSHOTS')
+        for width, height in [(1366, 768), (1024, 768), (800, 1280)]:
+            self.viewport(width, height)
+            for order in ['H-1', 'R-1']:
+                card = self.card(order)
+                self.assertUncovered(card, f"the card of {order} at {width}")
+                self.assertUncovered(
+                    card.find_element(By.CSS_SELECTOR, 'input.code'),
+                    f"the code field of {order} at {width}")
+            self.assertUncovered(self.card('R-1').find_element(
+                    By.CSS_SELECTOR, 'li input[type=checkbox]'),
+                f"a refuse box at {width}")
+            cell = self.card('H-1').find_element(By.CSS_SELECTOR, '.cell')
+            self.assertRegex(cell.text, r'^[A-B]-\d$')
+            self.assertEqual(cell.size['height'] < 60, True,
+                "the cell takes more than one line")
+            if folder:
+                driver.execute_script('window.scrollTo(0, 0);')
+                self.shot_to(folder, f'operator-{width}x{height}')
+        driver.execute_cdp_cmd('Emulation.clearDeviceMetricsOverride', {})
+        self.card('R-1').find_element(By.CSS_SELECTOR,
+            'header input').click()
+
+        # a wrong code: the tries left before the lock
         card = self.card('H-1')
-        card.find_element(By.CSS_SELECTOR, 'input.code').send_keys(
-            codes['H-1'])
+        card.find_element(By.CSS_SELECTOR, 'input.code').send_keys('000000')
+        self.wait_text('#issue-total', '1 699,00')
+        self.click('#issue-submit')
+        self.wait(lambda: 'Осталось попыток: 4' in self.card('H-1').text,
+            "no tries left shown")
+
+        # issue H-1 found by its code (filled in), cash 2,000 for 1,699
+        self.scan(codes['H-1'])
+        self.wait(lambda: self.card('H-1').find_element(
+                By.CSS_SELECTOR, 'input.code').get_attribute('value')
+            == codes['H-1'], "the code is not filled in")
+        self.assertNotIn('Осталось попыток', self.card('H-1').text)
         self.wait_text('#issue-total', '1 699,00')
         self.type('#pay-tendered', '2000')
         self.wait_text('#pay-change', '301,00')
@@ -327,10 +412,16 @@ timeout = 2
         self.wait_text('#issue-result', 'Чек Hermes: 1 699,00 ₽ — Пробит')
         slip = self.printer.wait(1)
         self.assertIn(cp866('H-1 (Hermes)'), slip)
+        # the recipient's other parcels stay
+        self.card('R-1')
+        self.card('D-1')
 
         # R-1: the skirt refused, 1,500 + the delivery fee 250 by card
         self.scan('R-1')
-        card = self.card('R-1')
+        # the search's answer replaces the cards still listed
+        card = self.wait(lambda: next(c for c in self.driver.find_elements(
+                    By.CSS_SELECTOR, '#issue-parcels .parcel.matched')
+                if '№ R-1' in c.text), "R-1 not found")
         skirt = next(li for li in card.find_elements(By.CSS_SELECTOR, 'li')
             if 'Юбка' in li.text)
         skirt.find_element(By.CSS_SELECTOR, 'input').click()
@@ -344,6 +435,30 @@ timeout = 2
         self.wait_text('#issue-result', 'Выдана частично')
         self.wait_text('#issue-result', 'Чек runCRM: 1 750,00 ₽ — Пробит')
         self.shot('issue-result')
+
+        # D-1 refused whole: a reason from the list, the delivery the
+        # terms charge on refusal paid by card, what follows said
+        self.card('D-1').find_element(By.CSS_SELECTOR,
+            'header input').click()
+        self.click('#issue-refuse')
+        self.wait(lambda: self.find('#refuse-dialog').is_displayed(),
+            "no refusal dialog")
+        self.wait_text('#refuse-fee', '300,00')
+        self.assertIn('вернутся поставщику (DPD)', self.text('#refuse-what'))
+        self.assertIn('возвращать получателю нечего',
+            self.text('#refuse-what'))
+        self.assertFalse(self.find('#refuse-submit').is_enabled())
+        from selenium.webdriver.support.ui import Select
+        Select(self.find('#refuse-reason')).select_by_visible_text('Другое')
+        self.assertFalse(self.find('#refuse-submit').is_enabled())
+        self.type('#refuse-other', 'Заказал по ошибке')
+        self.find('#refuse-fee [data-pay="card"]').click()
+        self.click('#refuse-submit')
+        self.wait_text('#issue-result', 'Отказ оформлен, посылок: 1')
+        self.assertFalse(self.find('#refuse-dialog').is_displayed())
+        self.assertEqual(
+            driver.find_elements(By.CSS_SELECTOR, '#issue-parcels .parcel'),
+            [])
 
         # close the shift: 1,000 + 1,699 in cash, counted exactly
         self.key(Keys.F6)
@@ -364,3 +479,23 @@ timeout = 2
             "the shift is still open")
         z = self.printer.wait(2)
         self.assertIn(cp866('runCRM'), z)
+
+        # a reception left open is offered after a new login; an empty
+        # one is cancelled
+        self.key(Keys.F2)
+        self.find('#reception-open button').click()
+        self.wait(lambda: self.find('#reception-cancel').is_displayed(),
+            "no cancel of an empty reception")
+        number = self.text('#reception-number')
+        self.find('#logout').click()
+        self.wait(lambda: self.find('#login-name').is_displayed(),
+            "no login form")
+        # a new login loses what the tab remembered
+        driver.execute_script('sessionStorage.clear();')
+        self.type('#login-name', 'op_msk')
+        self.type('#login-password', PASSWORD + Keys.ENTER)
+        self.wait(lambda: self.find('#app').is_displayed(), "no app")
+        self.wait_text('#resume', number.split(' ', 1)[1])
+        self.find('#resume-list button.danger').click()
+        self.wait_text('#flash', 'отменена')
+        self.assertFalse(self.find('#resume').is_displayed())

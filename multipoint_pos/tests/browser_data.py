@@ -46,6 +46,12 @@ def setup():
                             'unit_price': D('1500')},
                         {'name': "Юбка", 'quantity': 1,
                             'unit_price': D('1500')}])])
+        # refused whole at the desk: the terms charge the delivery then
+        dpd = supplier("DPD", delivery_fee_on_full_refusal=True)
+        create_parcel(point, dpd, 'D-1', ['DB-1'],
+            cod_amount=D('2000'), delivery_fee=D('300'),
+            lines=[('create', [{'name': "Куртка", 'quantity': 1,
+                            'unit_price': D('2000')}])])
         create_user('op_msk', ['operator'], [point], company)
         task = today_task(point)
     return {'point': point.id, 'cells': ['A-1', 'A-2', 'B-1'],

@@ -37,6 +37,11 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/* a cell as the barcode on its label, the code a person scans */
+function cellCode(cell) {
+  return cell ? (cell.barcode || cell.name) : '';
+}
+
 function money(value) {
   const number = Number(value || 0);
   return number.toLocaleString('ru-RU', {minimumFractionDigits: 2, maximumFractionDigits: 2});
@@ -98,10 +103,11 @@ function authHeader() {
 
 class NetworkError extends Error {}
 class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, details) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details || {};
   }
 }
 
@@ -132,7 +138,7 @@ async function request(method, url, body) {
   if (!response.ok) {
     const error = (data && data.error) || {};
     throw new ApiError(response.status, error.code || 'http',
-      error.message || `Ошибка сервера (${response.status})`);
+      error.message || `Ошибка сервера (${response.status})`, error.details);
   }
   return data;
 }
@@ -191,14 +197,24 @@ function beep(kind) {
   } catch (e) { /* no sound available */ }
 }
 
+/* A message belongs to the mode it was said in: it stays until the next
+ * action there (a scan, a click that says something else) or a mode change. */
 let flashTimer = null;
 function flash(message, kind = 'ok', sound = false) {
   const node = $('#flash');
   node.textContent = message;
   node.className = `flash ${kind}`;
+  node.dataset.mode = mode;
   if (sound) beep(kind);
   clearTimeout(flashTimer);
   flashTimer = setTimeout(() => { node.className = 'flash'; }, 2500);
+}
+
+function clearFlash() {
+  clearTimeout(flashTimer);
+  const node = $('#flash');
+  node.textContent = '';
+  node.className = 'flash';
 }
 
 function showError(error) {
@@ -313,7 +329,10 @@ function replaceQueued(list, item, row) {
 let mode = 'issue';
 
 function setMode(name) {
+  if (name !== mode) clearFlash();
   mode = name;
+  $('#today').hidden = true;
+  if (typeof stopCamera === 'function') stopCamera();
   $$('#modes button').forEach((b) => b.classList.toggle('active', b.dataset.mode === name));
   $$('main .mode').forEach((s) => s.classList.toggle('active', s.dataset.mode === name));
   const placeholders = {
@@ -325,6 +344,7 @@ function setMode(name) {
     shift: 'Смена: пересчёт, инкассация, X- и Z-отчёты',
   };
   $('#scan').placeholder = placeholders[name];
+  if (typeof renderShiftStatus === 'function') renderShiftStatus();
   if (name === 'returns' && !returns.batch) loadPending();
   if (name === 'shift') showShift();
   focusScan();
@@ -337,6 +357,7 @@ function isEditable(node) {
 
 function focusScan() {
   if ($('#app').hidden) return;
+  if (document.querySelector('dialog[open]')) return;
   if (isEditable(document.activeElement)) return;
   $('#scan').focus();
 }
@@ -344,6 +365,7 @@ function focusScan() {
 async function onScan(code) {
   code = code.trim();
   if (!code) return;
+  clearFlash();
   try {
     switch (mode) {
       case 'issue': await issueSearch(code); break;
@@ -374,7 +396,7 @@ async function issueSearch(query) {
       const found = await api.get('lookup', {code: query});
       if (found.type === 'cell') {
         const cell = found.cells[0];
-        flash(`Ячейка ${cell.name}: посылок ${cell.parcels}`, 'ok', true);
+        flash(`Ячейка ${cellCode(cell)}: посылок ${cell.parcels}`, 'ok', true);
         return;
       }
     } catch (e) { /* not a cell either */ }
@@ -383,17 +405,35 @@ async function issueSearch(query) {
     return;
   }
   beep('ok');
-  renderIssue(data.parcels, data.matched);
+  renderIssue(data.parcels, data.matched, searchedCode(query, data));
 }
 
-function renderIssue(parcels, matched) {
+/* The query was the issue code itself (search.py tries it after the place
+ * barcode, the order number and the phone's last 4 digits): the code field
+ * of the parcel it found is filled in. */
+function searchedCode(query, data) {
+  if (!/^\d+$/.test(query)) return null;
+  const matched = data.parcels.filter((p) => data.matched.includes(p.id));
+  if (!matched.length) return null;
+  for (const parcel of matched) {
+    if (parcel.order_number === query) return null;
+    if ((parcel.places || []).some((place) => place.barcode === query)) return null;
+    const phone = String(parcel.recipient_phone || '').replace(/\D/g, '');
+    if (query.length === 4 && phone.endsWith(query)) return null;
+  }
+  return query;
+}
+
+function renderIssue(parcels, matched, code = null) {
   issue.parcels = parcels;
   issue.matched = new Set(matched);
   issue.chosen = {};
   issue.quote = null;
   for (const parcel of parcels) {
-    issue.chosen[parcel.id] = {selected: issue.matched.has(parcel.id),
-      code: '', idCheck: '', refused: {}};
+    const found = issue.matched.has(parcel.id);
+    issue.chosen[parcel.id] = {selected: found,
+      code: found && code && !parcel.code_locked ? code : '', idCheck: '', refused: {},
+      triesLeft: null};
   }
   const grid = el('div', {class: 'parcels'}, parcels.map(parcelCard));
   $('#issue-parcels').replaceChildren(parcels.length ? grid : '');
@@ -430,7 +470,9 @@ function parcelCard(parcel) {
         updateIssue(true);
       }}),
       el('span', {class: 'order'}, `${parcel.supplier.name} № ${parcel.order_number}`)),
-    el('span', {class: 'cell', title: 'Ячейка'}, parcel.cell ? parcel.cell.name : 'без ячейки')),
+    parcel.cell
+      ? el('span', {class: 'cell', title: `Ячейка (${parcel.cell.name})`}, cellCode(parcel.cell))
+      : el('span', {class: 'cell none'}, 'без ячейки')),
   el('div', {class: 'meta'},
     `${parcel.recipient_name || ''} ${parcel.recipient_phone || ''} · ${parcel.state_name}`
     + ` · хранение до ${formatDate(parcel.storage_deadline)}`
@@ -442,12 +484,14 @@ function parcelCard(parcel) {
   parcel.code_locked
     ? el('div', {class: 'error'}, 'Ввод кода заблокирован после неверных попыток')
     : el('input', {class: 'code', placeholder: 'Код получения', inputmode: 'numeric',
-      autocomplete: 'off', onkeydown: submitOnEnter, oninput: (event) => {
+      autocomplete: 'off', value: choice.code, onkeydown: submitOnEnter, oninput: (event) => {
         choice.code = event.target.value.trim();
         if (choice.code) choice.selected = true;
         syncCheckbox(parcel.id);
         updateIssue();
       }}),
+  el('div', {class: 'tries', hidden: choice.triesLeft === null},
+    choice.triesLeft === null ? '' : triesText(choice.triesLeft)),
   rules.id_check_required || rules.id_check_replaces_code
     ? el('input', {class: 'code', placeholder: 'Документ, напр. паспорт ****1234',
       autocomplete: 'off', onkeydown: submitOnEnter, oninput: (event) => {
@@ -456,6 +500,32 @@ function parcelCard(parcel) {
       }})
     : '');
   return card;
+}
+
+function triesText(left) {
+  if (!left) return 'Неверный код. Ввод кода заблокирован: попробуйте позже';
+  return `Неверный код. Осталось попыток: ${left}`;
+}
+
+/* a wrong code: each card says how many tries it has left before the lock */
+function showCodeTries(error) {
+  const tries = (error.details && error.details.tries_left) || {};
+  for (const [id, left] of Object.entries(tries)) {
+    const choice = issue.chosen[id];
+    const card = $(`.parcel[data-id="${id}"]`);
+    if (!choice || !card) continue;
+    choice.triesLeft = left;
+    const node = $('.tries', card);
+    node.textContent = triesText(left);
+    node.hidden = false;
+    const input = $('input.code', card);
+    if (input) {
+      input.value = '';
+      choice.code = '';
+      if (!left) input.disabled = true;
+    }
+  }
+  updateIssue();
 }
 
 function submitOnEnter(event) {
@@ -691,7 +761,7 @@ async function submitIssue() {
       data = await api.post('issue', body);
     }
     const issued = data.issued || [];
-    renderIssue([], []);
+    keepRemaining(data);
     showIssueResult(data, `Выдано посылок: ${issued.length}`);
     if (data.fiscalized === false) {
       flash('Выдано, но чек не пробит: пробейте его повторно', 'bad', true);
@@ -702,39 +772,145 @@ async function submitIssue() {
   } catch (error) {
     showError(error);
     $('#issue-result').replaceChildren(el('p', {class: 'error'}, error.message));
+    if (error.code === 'code_wrong') showCodeTries(error);
     updateIssue();
   }
+}
+
+/* the recipient's other parcels stay listed after some are issued or refused */
+function keepRemaining(data) {
+  const done = new Set([...(data.issued || []), ...(data.refused || [])].map((p) => p.id));
+  renderIssue(issue.parcels.filter((p) => !done.has(p.id)), []);
+}
+
+/* ---------- refusal: a dialog with the reason, the fee and what follows ---------- */
+
+const refusal = {parcels: [], fee: 0, method: 'cash'};
+const PAY_NAMES = {cash: 'Наличные', card: 'Карта', sbp: 'СБП'};
+
+function acceptedMethods() {
+  const methods = session && session.point && session.point.payment_methods;
+  return methods && methods.length ? methods.filter((m) => PAY_NAMES[m])
+    : ['cash', 'card', 'sbp'];
+}
+
+function refusalReason() {
+  const choice = $('#refuse-reason').value;
+  if (choice === 'other') return $('#refuse-other').value.trim();
+  return choice;
+}
+
+function refusalProblem() {
+  if (!refusalReason()) {
+    return $('#refuse-reason').value === 'other' ? 'Опишите причину отказа'
+      : 'Выберите причину отказа';
+  }
+  if (refusal.fee && !currentShift) return 'Смена не открыта: откройте её, чтобы принять оплату доставки';
+  return '';
+}
+
+function updateRefusal() {
+  $('#refuse-other-label').hidden = $('#refuse-reason').value !== 'other';
+  $$('#refuse-fee [data-pay]').forEach((b) =>
+    b.classList.toggle('active', b.dataset.pay === refusal.method));
+  $('#refuse-submit').disabled = Boolean(refusalProblem());
+}
+
+/* What happens to the refused items and to the money: the items go back to
+ * their supplier in a return batch; what was paid in advance (on the
+ * supplier's site) is the supplier's to refund, nothing is paid back at the
+ * desk; the delivery is charged on a full refusal only when the supplier's
+ * terms say so (the quote knows). */
+function refusalStatement(parcels) {
+  const suppliers = [...new Set(parcels.map((p) => p.supplier.name))].join(', ');
+  const items = [el('li', {}, `Посылки вернутся поставщику (${suppliers}) с ближайшим возвратом: `
+    + 'они попадут в режим «Возвраты» (F4).')];
+  const prepaid = parcels.filter((p) => p.prepaid);
+  if (prepaid.length) {
+    items.push(el('li', {}, `Оплачено заранее: № ${prepaid.map((p) => p.order_number).join(', ')}. `
+      + 'Деньги получателю возвращает поставщик по своим условиям (на карту или счёт, '
+      + 'которыми платили); в пункте выдачи деньги не выдаются.'));
+  }
+  if (prepaid.length < parcels.length) {
+    items.push(el('li', {}, 'За товар при получении ничего не платили: возвращать получателю нечего.'));
+  }
+  items.push(el('li', {}, refusal.fee
+    ? `По условиям поставщика при отказе оплачивается доставка: ${money(fromKop(refusal.fee))} ₽.`
+    : 'Доставку при отказе оплачивать не нужно.'));
+  return items;
 }
 
 async function refuseParcels() {
   const chosen = chosenParcels();
   if (!chosen.length) return;
-  const reason = window.prompt('Причина отказа от посылок:', 'Отказ получателя');
-  if (!reason) return;
+  refusal.parcels = chosen;
+  refusal.fee = 0;
+  refusal.method = acceptedMethods()[0];
+  $('#refuse-reason').value = '';
+  $('#refuse-other').value = '';
+  $('#refuse-error').textContent = '';
+  $('#refuse-parcels').textContent = chosen.map((p) =>
+    `${p.supplier.name} № ${p.order_number}`).join(', ');
+  $('#refuse-fee').replaceChildren();
+  $('#refuse-what').replaceChildren(el('li', {class: 'muted'}, 'Считаем условия поставщика…'));
+  updateRefusal();
+  $('#refuse-dialog').showModal();
   try {
     // the supplier's terms may charge the delivery even on a full refusal
-    const parcels = chosen.map((p) => ({id: p.id, refuse: reason}));
-    const quote = await api.post('issue/quote', withPoint({parcels}));
-    const fee = toKop(quote.total);
+    const quote = await api.post('issue/quote', withPoint({parcels: chosen.map((p) =>
+      ({id: p.id, refuse: 'расчёт'}))}));
+    refusal.fee = toKop(quote.total);
+  } catch (error) {
+    $('#refuse-error').textContent = error.message;
+  }
+  if (refusal.fee) {
+    $('#refuse-fee').replaceChildren(
+      el('b', {}, `Оплата доставки: `, el('span', {class: 'num'}, `${money(fromKop(refusal.fee))} ₽`)),
+      el('div', {class: 'methods', role: 'group', 'aria-label': 'Способ оплаты доставки'},
+        acceptedMethods().map((method) => el('button', {type: 'button', 'data-pay': method,
+          onclick: () => { refusal.method = method; updateRefusal(); }}, PAY_NAMES[method]))));
+  }
+  $('#refuse-what').replaceChildren(...refusalStatement(chosen));
+  updateRefusal();
+}
+
+async function submitRefusal(event) {
+  event.preventDefault();
+  const problem = refusalProblem();
+  if (problem) { $('#refuse-error').textContent = problem; return; }
+  const reason = refusalReason();
+  const button = $('#refuse-submit');
+  button.disabled = true;
+  try {
     let data;
-    if (fee) {
-      const method = issue.method === 'mixed' ? 'cash' : issue.method;
-      const names = {cash: 'наличными', card: 'картой', sbp: 'по СБП'};
-      if (!window.confirm(`По условиям поставщика при отказе оплачивается доставка: `
-        + `${money(quote.total)} ₽. Принять оплату ${names[method]}?`)) return;
-      data = await api.post('issue/pay', withPoint({parcels,
-        payments: [{method, amount: fromKop(fee)}]}));
+    if (refusal.fee) {
+      data = await api.post('issue/pay', withPoint({
+        parcels: refusal.parcels.map((p) => ({id: p.id, refuse: reason})),
+        payments: [{method: refusal.method, amount: fromKop(refusal.fee)}]}));
       refreshShift();
     } else {
       data = await api.post('issue/refuse', withPoint({
-        parcels: chosen.map((p) => p.id), reason}));
+        parcels: refusal.parcels.map((p) => p.id), reason}));
     }
-    renderIssue([], []);
-    showIssueResult(data, `Отказ оформлен, посылок: ${(data.refused || []).length}`);
-    flash(`Отказ оформлен, посылок: ${(data.refused || []).length}`, 'warn', true);
+    $('#refuse-dialog').close();
+    keepRemaining(data);
+    const count = (data.refused || []).length;
+    showIssueResult(data, `Отказ оформлен, посылок: ${count}. Они ждут возврата поставщику.`);
+    flash(`Отказ оформлен, посылок: ${count}`, 'warn', true);
   } catch (error) {
-    showError(error);
+    $('#refuse-error').textContent = error.message;
+    button.disabled = false;
   }
+}
+
+function initRefusal() {
+  $('#refuse-form').addEventListener('submit', submitRefusal);
+  $('#refuse-reason').addEventListener('change', () => {
+    updateRefusal();
+    if ($('#refuse-reason').value === 'other') $('#refuse-other').focus();
+  });
+  $('#refuse-other').addEventListener('input', updateRefusal);
+  $('#refuse-cancel').addEventListener('click', () => $('#refuse-dialog').close());
 }
 
 /* ---------- acceptance ---------- */
@@ -771,6 +947,7 @@ function renderReception(data) {
   $('#reception-counts').textContent = `Принято ${data.scanned} из ${data.expected}`
     + ` · излишки: ${data.surplus} · повреждено: ${data.damaged}`;
   $('#reception-close').hidden = data.state !== 'open';
+  $('#reception-cancel').hidden = data.state !== 'open' || Boolean(data.scanned);
   $('#reception-damaged').parentNode.hidden = data.state !== 'open';
   renderReceptionTicket(data);
 }
@@ -838,16 +1015,16 @@ async function placementScan(code) {
     const data = await api.get('placements/suggestion', {parcel: code});
     placement.parcel = code;
     const parcel = data.parcel;
-    const hint = data.cell ? `рекомендуемая ячейка: ${data.cell.name}` : 'подходящей ячейки нет';
+    const hint = data.cell ? `рекомендуемая ячейка: ${cellCode(data.cell)}` : 'подходящей ячейки нет';
     placementState(`${parcel.supplier.name} № ${parcel.order_number}`
-      + (parcel.cell ? ` (сейчас в ${parcel.cell.name})` : '') + ` — ${hint}. Сканируйте ячейку.`);
+      + (parcel.cell ? ` (сейчас в ${cellCode(parcel.cell)})` : '') + ` — ${hint}. Сканируйте ячейку.`);
     beep('ok');
     return;
   }
   const parcelCode = placement.parcel;
   try {
     const parcel = await api.post('placements', {parcel: parcelCode, cell: code});
-    const text = `${parcel.supplier.name} № ${parcel.order_number} → ${parcel.cell ? parcel.cell.name : code}`;
+    const text = `${parcel.supplier.name} № ${parcel.order_number} → ${parcel.cell ? cellCode(parcel.cell) : code}`;
     $('#placement-log').prepend(el('li', {class: 'ok'}, text, ' ', damagedPlaceButton(parcelCode)));
     flash(text, 'ok', true);
     placement.parcel = null;
@@ -971,7 +1148,7 @@ function renderInventory(data) {
   $('#inventory-view').hidden = !data;
   if (!data) return;
   $('#inventory-number').textContent = `Инвентаризация ${data.number || data.id} · ${data.state_name}`;
-  $('#inventory-cell').textContent = data.current_cell ? data.current_cell.name : '—';
+  $('#inventory-cell').textContent = data.current_cell ? cellCode(data.current_cell) : '—';
   const c = data.counts || {};
   $('#inventory-counts').textContent = `Ожидается ${c.expected ?? 0} · отсканировано ${c.scanned ?? 0}`
     + ` · на месте ${c.ok ?? 0} · не на своём месте ${c.misplaced ?? 0}`
@@ -1013,7 +1190,7 @@ function inventoryScanned(item, data) {
   let text;
   if (!scan) {
     const cell = data.inventory.current_cell;
-    text = `Ячейка ${cell ? cell.name : item.body.barcode}`;
+    text = `Ячейка ${cell ? cellCode(cell) : item.body.barcode}`;
   } else {
     kind = SCAN_KIND[scan.result] || 'warn';
     text = `${scan.barcode} — ${scan.result_name}${scan.detail ? ': ' + scan.detail : ''}`;
@@ -1117,6 +1294,8 @@ async function startApp(point) {
   show('app');
   $('#point-name').textContent = `${point.code} ${point.name}`;
   $('#user-name').textContent = session.login;
+  currentShift = null;
+  shiftKnown = false;
   setMode(mode);
   saveQueue(loadQueue());
   refreshShift();
@@ -1130,7 +1309,95 @@ async function startApp(point) {
     try { renderInventory(await api.get(`inventories/${session.inventory}`)); }
     catch (e) { renderInventory(null); }
   }
+  loadOpenWork();
   flushQueue();
+}
+
+/* ---------- work left open: resume or cancel after a new login ---------- */
+
+async function loadOpenWork() {
+  let data;
+  try {
+    data = await api.get('open_work', withPoint());
+  } catch (error) {
+    return;  // an older server or no connection: nothing offered
+  }
+  const items = [];
+  for (const r of data.receptions || []) {
+    if (reception.current && reception.current.id === r.id) continue;
+    items.push(el('li', {'data-reception': r.id},
+      el('span', {}, `Приёмка ${r.number || r.id}: принято ${r.scanned} из ${r.expected}`),
+      el('button', {type: 'button', class: 'primary', onclick: () => resumeReception(r.id)},
+        'Продолжить'),
+      el('button', {type: 'button', class: 'danger', onclick: (event) =>
+        cancelReception(r.id, event.target.closest('li'))}, 'Отменить')));
+  }
+  for (const i of data.inventories || []) {
+    if (inventory.current && inventory.current.id === i.id) continue;
+    const c = i.counts || {};
+    items.push(el('li', {'data-inventory': i.id},
+      el('span', {}, `Инвентаризация ${i.number || i.id}: отсканировано ${c.scanned ?? 0}`
+        + ` из ${c.expected ?? 0}`),
+      el('button', {type: 'button', class: 'primary', onclick: () => resumeInventory(i.id)},
+        'Продолжить')));
+  }
+  $('#resume-list').replaceChildren(...items);
+  $('#resume').hidden = !items.length;
+}
+
+function dropResumeItem(selector) {
+  const item = $(`#resume-list ${selector}`);
+  if (item) item.remove();
+  $('#resume').hidden = !$('#resume-list').children.length;
+}
+
+async function resumeReception(id) {
+  try {
+    renderReception(await api.get(`receptions/${id}`));
+    $('#reception-scans').replaceChildren();
+    dropResumeItem(`[data-reception="${id}"]`);
+    setMode('reception');
+    flash('Приёмка продолжена: сканируйте места', 'ok');
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function resumeInventory(id) {
+  try {
+    renderInventory(await api.get(`inventories/${id}`));
+    $('#inventory-scans').replaceChildren();
+    dropResumeItem(`[data-inventory="${id}"]`);
+    setMode('inventory');
+    flash('Инвентаризация продолжена: сканируйте ячейку', 'ok');
+  } catch (error) {
+    showError(error);
+  }
+}
+
+/* a reception with nothing accepted is cancelled (the server refuses when
+ * something is: then close it instead) */
+async function cancelReception(id, item = null) {
+  const own = reception.current && reception.current.id === id;
+  if (own && loadQueue().some((q) => q.kind === 'reception')) {
+    flash('В очереди есть неотправленные сканы: дождитесь связи', 'bad', true);
+    return;
+  }
+  try {
+    const data = await api.post(`receptions/${id}/cancel`);
+    if (own) {
+      renderReception(null);
+      $('#reception-scans').replaceChildren();
+    }
+    if (item) dropResumeItem(`[data-reception="${id}"]`);
+    flash(`Приёмка ${(data && data.number) || id} отменена`, 'ok', true);
+  } catch (error) {
+    if (error.status === 404 || error.status === 405) {
+      flash('Отмена приёмки на сервере пока недоступна', 'bad', true);
+    } else {
+      showError(error);
+    }
+  }
 }
 
 async function logout() {
@@ -1141,10 +1408,93 @@ async function logout() {
       headers: {'Content-Type': 'application/json', ...authHeader()},
       body: JSON.stringify({id: 2, method: 'common.db.logout', params: []})});
   } catch (e) { /* offline: the session expires by itself */ }
+  // the next login starts clean: what is left open the server offers again
+  stopCamera();
+  renderReception(null);
+  renderInventory(null);
+  renderIssue([], []);
+  $('#issue-result').replaceChildren();
+  $('#resume').hidden = true;
+  clearFlash();
   session = null;
   saveSession();
   show('login');
   $('#login-name').focus();
+}
+
+/* ---------- camera scanning (phones and tablets without a scanner) ----------
+ * The browser's BarcodeDetector reads 1D codes, QR and DataMatrix from the
+ * rear camera; a code read goes through the scan field as a scanner's would.
+ * Without BarcodeDetector (desktop Chromium on Linux, Firefox) no button. */
+
+const CAMERA_FORMATS = ['code_128', 'code_39', 'ean_13', 'ean_8', 'itf', 'upc_a',
+  'qr_code', 'data_matrix'];
+const camera = {stream: null, detector: null, timer: null};
+
+function cameraAvailable() {
+  return 'BarcodeDetector' in window && Boolean(navigator.mediaDevices
+    && navigator.mediaDevices.getUserMedia);
+}
+
+function renderCameraButton() {
+  $('#camera-toggle').hidden = !cameraAvailable();
+}
+
+async function startCamera() {
+  if (camera.stream) { stopCamera(); return; }
+  try {
+    let formats = CAMERA_FORMATS;
+    if (BarcodeDetector.getSupportedFormats) {
+      const supported = await BarcodeDetector.getSupportedFormats();
+      formats = CAMERA_FORMATS.filter((f) => supported.includes(f));
+    }
+    camera.detector = new BarcodeDetector(formats.length ? {formats} : undefined);
+    camera.stream = await navigator.mediaDevices.getUserMedia(
+      {video: {facingMode: 'environment'}, audio: false});
+  } catch (error) {
+    stopCamera();
+    flash('Камера недоступна: разрешите доступ к камере в браузере', 'bad', true);
+    return;
+  }
+  const video = $('#camera-video');
+  video.srcObject = camera.stream;
+  $('#camera').hidden = false;
+  $('#camera-status').textContent = 'Наведите камеру на штрихкод';
+  $('#camera-toggle').classList.add('active');
+  try { await video.play(); } catch (e) { /* autoplay: it plays muted anyway */ }
+  detectLoop();
+}
+
+async function detectLoop() {
+  if (!camera.stream) return;
+  const video = $('#camera-video');
+  let code = null;
+  if (video.readyState >= 2) {
+    try {
+      const found = await camera.detector.detect(video);
+      if (found.length) code = found[0].rawValue;
+    } catch (e) { /* a frame it could not read */ }
+  }
+  if (code) {
+    stopCamera();
+    beep('ok');
+    $('#scan').value = code;
+    $('#scan').focus();
+    onScan(code);
+    $('#scan').value = '';
+    return;
+  }
+  camera.timer = setTimeout(detectLoop, 150);
+}
+
+function stopCamera() {
+  clearTimeout(camera.timer);
+  if (camera.stream) camera.stream.getTracks().forEach((track) => track.stop());
+  camera.stream = null;
+  const video = $('#camera-video');
+  if (video) video.srcObject = null;
+  $('#camera').hidden = true;
+  $('#camera-toggle').classList.remove('active');
 }
 
 /* ---------- wiring ---------- */
@@ -1187,8 +1537,15 @@ function init() {
   }
   initShift();
   initTickets();
+  initRefusal();
+  renderCameraButton();
+  $('#camera-toggle').addEventListener('click', startCamera);
+  $('#camera-close').addEventListener('click', stopCamera);
   $('#reception-open').addEventListener('submit', openReception);
   $('#reception-close').addEventListener('click', closeReception);
+  $('#reception-cancel').addEventListener('click', () => {
+    if (reception.current) cancelReception(reception.current.id);
+  });
   $('#returns-hand-over').addEventListener('click', handOver);
   $('#returns-act').addEventListener('click', (event) => {
     event.preventDefault();

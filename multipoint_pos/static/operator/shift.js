@@ -8,14 +8,41 @@ const DENOMINATIONS = ['5000', '2000', '1000', '500', '200', '100', '50', '10',
   '5', '2', '1', '0.50', '0.10'];
 const METHOD_NAMES = {cash: 'Наличные', card: 'Карта', sbp: 'СБП'};
 
+// null until shifts/current has answered for the point
+let shiftKnown = false;
+
 async function refreshShift() {
   try {
     currentShift = (await api.get('shifts/current', withPoint())).shift;
+    shiftKnown = true;
   } catch (error) {
     if (!(error instanceof NetworkError)) showError(error);
   }
   if (typeof updateIssue === 'function') updateIssue();
+  renderShiftStatus();
   if (mode === 'shift') renderShift();
+}
+
+/* Whether the point's shift is open, said up front: a chip in the top bar
+ * and, while it is closed, a banner that offers to open it. */
+function renderShiftStatus() {
+  const chip = $('#shift-chip');
+  chip.hidden = !shiftKnown;
+  chip.textContent = currentShift ? 'Смена открыта' : 'Смена закрыта';
+  chip.classList.toggle('closed', !currentShift);
+  const closed = shiftKnown && !currentShift;
+  $('#shift-banner').hidden = !closed || mode === 'shift';
+  $('#shift-banner-text').textContent = closed
+    ? 'Смена на этом пункте не открыта: без неё нельзя принять оплату.' : '';
+  $('#shift-banner-open').hidden = !closed;
+}
+
+function goOpenShift() {
+  setMode('shift');
+  renderShift();  // the form shows now, not after shifts/current answers
+  const field = $('#shift-float');
+  field.focus();
+  field.select();
 }
 
 async function showShift() {
@@ -37,7 +64,7 @@ function methodTable(title, values) {
   return el('table', {},
     el('tr', {}, el('th', {colspan: 2}, title)),
     Object.keys(METHOD_NAMES).map((kind) => el('tr', {},
-      el('td', {}, METHOD_NAMES[kind]), el('td', {}, `${money(values[kind])} ₽`))));
+      el('td', {}, METHOD_NAMES[kind]), el('td', {class: 'num'}, `${money(values[kind])} ₽`))));
 }
 
 function reportView(report) {
@@ -49,9 +76,9 @@ function reportView(report) {
       el('table', {},
         el('tr', {}, el('th', {colspan: 2}, 'Касса')),
         el('tr', {}, el('td', {}, 'На начало'),
-          el('td', {}, `${money(fromKop(toKop(report.start_amount) + toKop(report.float)))} ₽`)),
-        el('tr', {}, el('td', {}, 'Инкассировано'), el('td', {}, `${money(report.collected)} ₽`)),
-        el('tr', {}, el('td', {}, 'Ожидается'), el('td', {}, `${money(report.cash_expected)} ₽`)),
+          el('td', {class: 'num'}, `${money(fromKop(toKop(report.start_amount) + toKop(report.float)))} ₽`)),
+        el('tr', {}, el('td', {}, 'Инкассировано'), el('td', {class: 'num'}, `${money(report.collected)} ₽`)),
+        el('tr', {}, el('td', {}, 'Ожидается'), el('td', {class: 'num'}, `${money(report.cash_expected)} ₽`)),
         el('tr', {}, el('td', {}, 'Оплат / возвратов'), el('td', {}, `${report.sales} / ${report.refunds}`)))),
     suppliers.length ? el('table', {},
       el('tr', {}, el('th', {}, 'Поставщик'), el('th', {}, 'Посылок'),
@@ -60,8 +87,8 @@ function reportView(report) {
       suppliers.map((row) => el('tr', {},
         el('td', {}, row.supplier ? row.supplier.name : '—'),
         el('td', {}, row.parcels),
-        el('td', {}, money(row.net.cash)), el('td', {}, money(row.net.card)),
-        el('td', {}, money(row.net.sbp)), el('td', {}, money(row.total))))) : '');
+        el('td', {class: 'num'}, money(row.net.cash)), el('td', {class: 'num'}, money(row.net.card)),
+        el('td', {class: 'num'}, money(row.net.sbp)), el('td', {class: 'num'}, money(row.total))))) : '');
 }
 
 async function loadXReport(print = false) {
@@ -74,8 +101,9 @@ async function loadXReport(print = false) {
     currentShift.cash_expected = report.cash_expected;
     updateCounted();
     if (print) {
-      if (report.print_error) flash(`X-отчёт не напечатан: ${report.print_error}`, 'warn', true);
-      else flash('X-отчёт отправлен на печать', 'ok');
+      if (report.print_error) flash(`X-отчёт не напечатан. ${report.print_error}`, 'warn', true);
+      else if (report.printed) flash('X-отчёт отправлен на печать', 'ok');
+      else flash('X-отчёт не напечатан', 'warn', true);
     }
   } catch (error) {
     showError(error);
@@ -135,6 +163,7 @@ async function openShift(event) {
     currentShift = await api.post('shifts/open', withPoint({float: fromKop(float)}));
     flash(`Смена открыта: ${currentShift.name}`, 'ok', true);
     renderShift();
+    renderShiftStatus();
     updateIssue();
   } catch (error) {
     showError(error);
@@ -165,6 +194,7 @@ async function closeShift(event) {
   try {
     const z = await api.post(`shifts/${currentShift.id}/close`, {counts, reason});
     currentShift = null;
+    renderShiftStatus();
     renderCounts();
     $('#shift-reason').value = '';
     renderShift();
@@ -189,4 +219,6 @@ function initShift() {
   $('#shift-close').addEventListener('submit', closeShift);
   $('#shift-refresh').addEventListener('click', () => loadXReport());
   $('#shift-print-x').addEventListener('click', () => loadXReport(true));
+  $('#shift-banner-open').addEventListener('click', goOpenShift);
+  $('#shift-chip').addEventListener('click', () => setMode('shift'));
 }
