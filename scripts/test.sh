@@ -257,7 +257,14 @@ run_step "pytest modules (${#PYARGS[@]} packages)" modules \
 
 # 2. cross-module tests in tests/
 if [ -n "$(find tests -type f \( -name 'test_*.py' -o -name '*_test.py' \) 2>/dev/null | head -1)" ]; then
-    run_step "pytest tests/" e2e pytest -q -p no:cacheprovider tests "$@"
+    # a file per worker (each builds its own database); the browser tests
+    # start their own trytond on SQLite, so the PostgreSQL pass skips them
+    E2E_SKIP=()
+    [ "$BACKEND" = postgresql ] && E2E_SKIP=(--ignore-glob='tests/test_*browser*.py')
+    E2E_XDIST=()
+    [ ${#XDIST[@]} -gt 0 ] && E2E_XDIST=(-n "$WORKERS" --dist loadfile)
+    run_step "pytest tests/" e2e pytest -q -p no:cacheprovider --durations=8 \
+        "${E2E_XDIST[@]}" "${E2E_SKIP[@]}" tests "$@"
 fi
 
 # 3. proteus doctest scenarios (pytest skips load_tests)
