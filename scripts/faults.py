@@ -352,6 +352,9 @@ def test_row(label, check, relative, rc, seconds, lines, report):
     summary = lines[-1].strip('= ') if lines else ''
     failed = [line.split('::')[-1].split(' ')[0] for line in lines
         if line.startswith(('FAILED ', 'ERROR '))]
+    if not summary:
+        summary = ("no output (still building its template databases? "
+            "--test-timeout gives it longer)")
     figures = [', '.join(relative),
         f"pytest exit {rc} in {seconds:.0f} s: {summary}"]
     if failed:
