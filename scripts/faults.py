@@ -275,6 +275,8 @@ def test_env(check, report):
             'DB_CACHE': PG,
             'MP_DB_CACHE_PREFIX': 'mp' + source_hash()[:12],
             'PYTHONDONTWRITEBYTECODE': '1',
+            # its log shows how far it got, should it be stopped
+            'PYTHONUNBUFFERED': '1',
             'MULTIPOINT_FAULTS_REPORT': report,
             })
     return env
@@ -353,8 +355,9 @@ def test_row(label, check, relative, rc, seconds, lines, report):
     failed = [line.split('::')[-1].split(' ')[0] for line in lines
         if line.startswith(('FAILED ', 'ERROR '))]
     if not summary:
-        summary = ("no output (still building its template databases? "
-            "--test-timeout gives it longer)")
+        summary = ("no output: stopped before its first test ended "
+            "(building its template databases?); --test-timeout gives it "
+            "longer")
     figures = [', '.join(relative),
         f"pytest exit {rc} in {seconds:.0f} s: {summary}"]
     if failed:
