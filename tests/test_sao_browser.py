@@ -64,10 +64,13 @@ CHROME = """
         + '.modal.in button');
     return out;
 """
+# The requests running, but the bus's long poll (notifications) always there
+REQUESTS = """(jQuery.active - ((Sao.Bus.request
+        && Sao.Bus.request.state() == 'pending') ? 1 : 0))"""
 OPEN_STATE = """
     var tabs = Sao.Tab.tabs;
-    var modal = jQuery('.modal.in:visible').length;
-    var busy = jQuery('#processing:visible').length;
+    var modal = jQuery('.modal.in').length;
+    var busy = jQuery('#processing:visible').length + REQUESTS;
     var tab = tabs.get_current && tabs.get_current();
     var ready = false, info = {};
     if (tab && tab.screen) {
@@ -81,16 +84,26 @@ OPEN_STATE = """
     }
     return {tabs: tabs.length, modal: modal, busy: busy, ready: ready,
         info: info};
+""".replace('REQUESTS', REQUESTS)
+# Every tab closed at once, whatever it holds (a modified record, a wizard
+# not at its end): the walk only reads
+CLOSE = """
+    jQuery('.modal.in').modal('hide');
+    for (const tab of Sao.Tab.tabs.slice()) {
+        tab._close_allowed = function() { return jQuery.when(); };
+        tab.close();
+    }
 """
 
 
 def english(texts):
-    "The English-looking words in texts"
+    "The texts (their first line) with English-looking words"
     found = set()
     for text in texts:
         for word in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", text):
             if word not in ALLOWED and not word.isupper():
-                found.add(word)
+                found.add(text.strip().split('\n')[0][:60])
+                break
     return found
 
 
@@ -161,7 +174,10 @@ driver = demo
 
     @classmethod
     def tearDownClass(cls):
-        cls.stop_all()
+        keep = os.environ.get('MULTIPOINT_SAO_KEEP')
+        cls.stop_all(lambda: keep and shutil.copyfile(
+                os.path.join(cls.tmp, 'trytond.log'),
+                os.path.join(keep, 'trytond.log')))
         super().tearDownClass()
 
     @classmethod
@@ -195,6 +211,21 @@ driver = demo
         cls.driver.set_page_load_timeout(page_load_timeout)
 
     # --- helpers -------------------------------------------------------
+    def wait(self, condition, message, timeout=15):
+        "The harness's wait; message may be a function, called on failure"
+        if callable(message):
+            end = time.monotonic() + timeout
+            while time.monotonic() < end:
+                try:
+                    value = condition()
+                except Exception:
+                    value = None
+                if value:
+                    return value
+                time.sleep(0.1)
+            self.fail(message())
+        return super().wait(condition, message, timeout)
+
     def js(self, script, *args):
         return self.driver.execute_script(script, *args)
 
@@ -205,7 +236,9 @@ driver = demo
                 continue
             message = entry['message']
             # sao asks for the optional custom.js/css of a deployment
-            if re.search(r'/custom\.(js|css)|favicon', message):
+            # and its catalogue as ru_RU before ru
+            if re.search(r'/custom\.(js|css)|favicon|/locale/\w+\.json',
+                    message):
                 continue
             errors.append(message)
         return errors
@@ -216,11 +249,19 @@ driver = demo
         driver.get(self.url)
         self.js("window.localStorage.clear(); window.sessionStorage.clear()")
         driver.get(self.url)
+        self.js("""
+            window.__pending = {};
+            var n = 0;
+            jQuery(document).ajaxSend(function(e, xhr, o) {
+                var key = ++n;
+                window.__pending[key] = o.url + ' ' + (o.data || '').slice(0, 120);
+                xhr.always(function() { delete window.__pending[key]; });
+            });""")
         self.wait(lambda: self.find(".login-dialog #login").is_displayed(),
             "no login dialog")
-        dialog = self.text('.login-dialog')
-        self.assertIn("Вход", dialog)
-        self.assertIn("Имя пользователя", dialog)
+        dialog = self.text('.login-dialog').lower()
+        self.assertIn("вход", dialog)
+        self.assertIn("имя пользователя", dialog)
         database = self.find('.login-dialog #database')
         if database.is_displayed():
             self.type('.login-dialog input#database', DATABASE)
@@ -259,11 +300,14 @@ driver = demo
             for m in menus if m.get('action')]
 
     def close_tabs(self):
-        self.js("jQuery('.modal.in').modal('hide');"
-            "Sao.Tab.tabs.close(false);")
+        self.js(CLOSE)
         self.wait(lambda: self.js("return Sao.Tab.tabs.length == 0 "
-                "&& !jQuery('.modal.in:visible').length"),
-            "tabs do not close", timeout=10)
+                "&& !jQuery('.modal.in').length && !" + REQUESTS),
+            lambda: "tabs do not close: " + str(self.js(
+                    "return [Sao.Tab.tabs.length, " + REQUESTS + ", window.__pending, "
+                    "jQuery('.modal.in').map(function() {"
+                    "return this.innerText.slice(0, 200); }).get()]")),
+            timeout=10)
 
     def open_menu(self, menu_id):
         self.js("Sao.Action.exec_keyword('tree_open', "
@@ -273,17 +317,21 @@ driver = demo
     def state(self):
         return self.js(OPEN_STATE)
 
-    def settled(self, timeout=20):
-        "The state once the tab (or dialog) is open and nothing processes"
+    def settled(self, timeout=15, view=None):
+        "The state once the tab (or dialog) is open and no request runs"
         end = time.monotonic() + timeout
-        state = None
+        state, calm = None, 0
         while time.monotonic() < end:
             state = self.state()
             if (not state['busy'] and (state['modal']
-                        or (state['tabs'] and state['ready']))):
-                time.sleep(0.3)
-                return self.state()
-            time.sleep(0.2)
+                        or (state['tabs'] and state['ready']))
+                    and (not view or state['info'].get('view') == view)):
+                calm += 1
+                if calm >= 2:  # twice in a row: no request chained
+                    return state
+            else:
+                calm = 0
+            time.sleep(0.1)
         return dict(state or {}, timeout=True)
 
     def screenshot(self, name):
@@ -296,6 +344,7 @@ driver = demo
     def test_every_role_every_action(self):
         problems = []
         walked = {}
+        started = time.monotonic()
         for user in ROLES:
             with self.subTest(user=user):
                 self.login(user)
@@ -314,8 +363,15 @@ driver = demo
                     state = self.settled()
                     count += 1
                     where = f"{user}: «{name}»"
+                    if os.environ.get('MULTIPOINT_SAO_VERBOSE'):
+                        print(f"{time.monotonic() - started:6.1f} {where} "
+                            f"{state}", flush=True)
                     if state.get('timeout'):
                         problems.append(f"{where}: never opens {state}")
+                        for error in self.console_errors():
+                            problems.append(f"{where}: console: {error[:300]}")
+                        self.login(user)  # a fresh page for the next one
+                        continue
                     info = state.get('info') or {}
                     if (not state.get('timeout')
                             and info.get('view') == 'tree'
@@ -323,11 +379,15 @@ driver = demo
                         self.js("var s = Sao.Tab.tabs.get_current().screen;"
                             "s.current_record = s.group[0];"
                             "s.switch_view('form');")
-                        time.sleep(0.3)
-                        state = self.settled()
+                        state = self.settled(view='form')
                         if state.get('timeout'):
                             problems.append(
                                 f"{where}: its first record never opens")
+                            for error in self.console_errors():
+                                problems.append(
+                                    f"{where}: console: {error[:300]}")
+                            self.login(user)
+                            continue
                     words = english(self.js(CHROME))
                     if words:
                         problems.append(f"{where}: English {sorted(words)}")
