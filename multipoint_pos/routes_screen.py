@@ -3,6 +3,11 @@
 GET /<database>/multipoint/operator/         the page
 GET /<database>/multipoint/operator/<file>   its assets (a fixed list)
 GET /<database>/multipoint/operator/points   the user's active points (JSON)
+GET /<database>/multipoint/operator/vendor/zxing.min.js
+    the barcode decoder the camera uses where the browser has no
+    BarcodeDetector: @zxing/library's UMD build, which scripts/setup.sh puts
+    in var/zxing/package (MULTIPOINT_ZXING_DIR elsewhere); a JSON 404 when
+    it is not installed
 
 The page talks only to the operator JSON API (/multipoint/api/v1, see
 openapi.yaml); these routes stay out of that prefix on purpose.
@@ -25,6 +30,16 @@ ASSETS = {
     'tickets.js': 'text/javascript; charset=utf-8',
     'operator.css': 'text/css; charset=utf-8',
     }
+# the checkout's var/zxing, filled by scripts/setup.sh
+ZXING_DIR = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    'var', 'zxing', 'package')
+
+
+def zxing_path():
+    "Where @zxing/library's minified UMD build is, installed or not"
+    folder = os.environ.get('MULTIPOINT_ZXING_DIR') or ZXING_DIR
+    return os.path.join(folder, 'umd', 'index.min.js')
 
 
 def asset_response(name):
@@ -62,6 +77,22 @@ def operator_points(request, pool):
                     'city': p.city,
                     'payment_methods': list(p.payment_methods or []),
                     } for p in points]})
+
+
+@app.route(PREFIX + '/vendor/zxing.min.js', methods={'GET'})
+def operator_zxing(request, database_name):
+    "The camera's barcode decoder, when scripts/setup.sh has installed it"
+    path = zxing_path()
+    if not os.path.isfile(path):
+        return error_response(HTTPStatus.NOT_FOUND, 'not_installed',
+            "Библиотека распознавания штрихкодов не установлена "
+            "(запустите scripts/setup.sh)")
+    with open(path, 'rb') as fp:
+        response = Response(fp.read(),
+            content_type='text/javascript; charset=utf-8')
+    response.headers['Cache-Control'] = 'no-cache'
+    response.headers['X-Content-Type-Options'] = 'nosniff'
+    return response
 
 
 @app.route(PREFIX + '/<path:name>', methods={'GET'})

@@ -2,6 +2,8 @@
 # Multipoint: prepare a checkout for the demo and the tests.
 #   - .venv (python3 -m venv) with the suite installed editable: pip install -e '.[test]'
 #   - the sao web client (npm tryton-sao@8.0.11) in var/sao/package
+#   - the barcode decoder of the operator screen's camera (npm
+#     @zxing/library@0.23.0) in var/zxing/package
 #   - a Cyrillic TTF font for the PDF reports
 # Idempotent: a second run only checks stamps and returns in about a second.
 #   SETUP_FORCE=1   redo everything
@@ -15,6 +17,8 @@ VENV="$ROOT/.venv"
 VAR="$ROOT/var"
 SAO_VERSION="8.0.11"
 SAO_DIR="$VAR/sao"
+ZXING_VERSION="0.23.0"
+ZXING_DIR="$VAR/zxing"
 FONT="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 log() { printf '[setup] %s\n' "$*"; }
@@ -110,6 +114,36 @@ else
     rm -f "$SAO_LOCALE"/.multipoint-ru-*
     date -u +%FT%TZ > "$ru_stamp"
     log "sao's Russian catalogue merged ($msg)"
+fi
+
+# ---------------------------------------------------------------- zxing
+# The operator screen reads barcodes with the camera through the browser's
+# BarcodeDetector; where it is missing (desktop Chromium on Linux, Firefox,
+# Safari) it loads @zxing/library's UMD build, served from var/zxing by
+# multipoint_pos/routes_screen.py. A plain script: no dependencies to install.
+zxing_stamp="$ZXING_DIR/.installed-$ZXING_VERSION"
+if [ -z "${SETUP_FORCE:-}" ] && [ -f "$zxing_stamp" ] \
+        && [ -f "$ZXING_DIR/package/umd/index.min.js" ]; then
+    log "@zxing/library $ZXING_VERSION already in var/zxing/package"
+else
+    command -v npm >/dev/null 2>&1 || die "npm not found: install nodejs and npm to fetch @zxing/library (the operator screen's camera scanning)"
+    log "fetching @zxing/library $ZXING_VERSION (npm pack @zxing/library@$ZXING_VERSION)"
+    tmp="$ZXING_DIR/.tmp.$$"
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    (
+        cd "$tmp"
+        npm pack --silent "@zxing/library@$ZXING_VERSION" > npm-pack.log 2>&1 \
+            || { cat npm-pack.log >&2; exit 1; }
+        tar xzf "zxing-library-$ZXING_VERSION.tgz"
+    ) || { rm -rf "$tmp"; die "could not fetch @zxing/library $ZXING_VERSION from npm"; }
+    [ -f "$tmp/package/umd/index.min.js" ] \
+        || { rm -rf "$tmp"; die "@zxing/library $ZXING_VERSION has no umd/index.min.js"; }
+    rm -rf "$ZXING_DIR/package" "$ZXING_DIR"/.installed-*
+    mv "$tmp/package" "$ZXING_DIR/package"
+    rm -rf "$tmp"
+    date -u +%FT%TZ > "$zxing_stamp"
+    log "@zxing/library $ZXING_VERSION installed in var/zxing/package"
 fi
 
 # ----------------------------------------------------------------------- font

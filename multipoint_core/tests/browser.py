@@ -65,12 +65,14 @@ class BrowserTestMixin:
         cls.wait_port(port)
 
     @classmethod
-    def start_browser(cls, page_load_timeout=30):
+    def start_browser(cls, page_load_timeout=30, arguments=()):
+        """Start chromium; arguments are more of its command-line switches
+        (the fake camera of tests/test_operator_camera.py)"""
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
         for argument in ['--headless=new', '--no-sandbox', '--disable-gpu',
                 '--disable-dev-shm-usage', '--window-size=1366,900',
-                '--lang=ru-RU']:
+                '--lang=ru-RU', *arguments]:
             options.add_argument(argument)
         cls.driver = webdriver.Chrome(
             service=Service(CHROMEDRIVER), options=options)
