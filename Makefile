@@ -56,7 +56,7 @@ faults: ## fault figures on PostgreSQL: concurrent issue, supplier down, kill -9
 	.venv/bin/python scripts/faults.py $(FAULTS_ARGS)
 
 clean: ## remove caches in var/ (test databases, logs, stamps, sao); keeps .venv and the demo db
-	rm -rf var/dbcache var/log var/sao var/pip-install.log var/.setup.lock
+	rm -rf var/dbcache var/log var/sao var/zxing var/pip-install.log var/.setup.lock
 	find . -path ./.venv -prune -o -type d \( -name __pycache__ -o -name .pytest_cache \) -print0 \
 		| xargs -0 rm -rf
 	@echo "kept: .venv, var/db (demo database), var/state; 'make distclean' removes them too"
