@@ -108,10 +108,6 @@ def english(texts):
 
 
 @unittest.skipIf(skip_reason(), skip_reason())
-@unittest.skipUnless(os.environ.get('MULTIPOINT_SAO_WALK'),
-    "work in progress: every action and form opens for every role, but "
-    "party's, product's and stock's forms (Контрагенты, Товары, Ячейки) "
-    "are still English; set MULTIPOINT_SAO_WALK=1 to run it")
 class SaoBrowserTestCase(BrowserTestMixin, unittest.TestCase):
     "Every role walks sao's whole menu in Russian"
 
