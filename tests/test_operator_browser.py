@@ -23,14 +23,13 @@ missing, unless MULTIPOINT_BROWSER_TESTS=required (CI), then it fails.
 import json
 import os
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import unittest
 
 from trytond.modules.multipoint_core.tests.browser import (
-    BrowserTestMixin, clean_environ, free_port, skip_reason)
+    BrowserTestMixin, free_port, skip_reason)
 from trytond.modules.multipoint_pos.tests.devices import PrinterServer, cp866
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -154,21 +153,10 @@ host = 127.0.0.1
 port = {cls.printer.port}
 timeout = 2
 """)
-        open(os.path.join(cls.tmp, f'{DATABASE}.sqlite'), 'w').close()
-        bin_ = os.path.dirname(sys.executable)
-        env = clean_environ()
-        passfile = os.path.join(cls.tmp, 'admin-password')
-        with open(passfile, 'w') as fp:
-            fp.write('admin-browser-2026\n')
-        env['TRYTONPASSFILE'] = passfile
-        cls.env = env
-        cls.run_quiet([os.path.join(bin_, 'trytond-admin'), '-c', cls.config,
-                '-d', DATABASE, '--all', '--email', 'admin@example.com',
-                '-u', 'multipoint_pos', 'multipoint_tickets',
-                '--activate-dependencies', '-l', 'ru'],
-            timeout=600)
+        cls.create_database(cls.config, DATABASE,
+            ['multipoint_pos', 'multipoint_tickets'])
         cls.data = json.loads(cls.run_quiet(cls.data_command('setup')))
-        cls.start_server(cls.config, DATABASE, env, cls.server_port)
+        cls.start_server(cls.config, DATABASE, cls.env, cls.server_port)
         cls.proxy = SwitchableProxy(cls.server_port)
         cls.start_browser(page_load_timeout=60)
 
@@ -182,15 +170,6 @@ timeout = 2
         return [sys.executable, '-m',
             'trytond.modules.multipoint_pos.tests.browser_data',
             '-c', cls.config, '-d', DATABASE, *args]
-
-    @classmethod
-    def run_quiet(cls, command, timeout=300):
-        result = subprocess.run(command, env=cls.env, capture_output=True,
-            text=True, timeout=timeout)
-        if result.returncode:
-            raise RuntimeError(
-                f"{command[0]} failed:\n{result.stderr[-3000:]}")
-        return result.stdout
 
     # --- helpers -------------------------------------------------------
     def key(self, key):

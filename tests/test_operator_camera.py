@@ -19,7 +19,6 @@ MULTIPOINT_BROWSER_TESTS=required), or when var/zxing is not installed
 import io
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +27,7 @@ import urllib.error
 import urllib.request
 
 from trytond.modules.multipoint_core.tests.browser import (
-    BrowserTestMixin, clean_environ, free_port, skip_reason)
+    BrowserTestMixin, free_port, skip_reason)
 from trytond.modules.multipoint_pos.routes_screen import zxing_path
 
 DATABASE = 'camera'
@@ -92,23 +91,12 @@ authentications = password
 [multipoint_fiscal]
 driver = demo
 """)
-        open(os.path.join(cls.tmp, f'{DATABASE}.sqlite'), 'w').close()
-        bin_ = os.path.dirname(sys.executable)
-        env = clean_environ()
-        passfile = os.path.join(cls.tmp, 'admin-password')
-        with open(passfile, 'w') as fp:
-            fp.write('admin-camera-2026\n')
-        env['TRYTONPASSFILE'] = passfile
-        cls.env = env
-        cls.run_quiet([os.path.join(bin_, 'trytond-admin'), '-c', cls.config,
-                '-d', DATABASE, '--all', '--email', 'admin@example.com',
-                '-u', 'multipoint_pos', 'multipoint_tickets',
-                '--activate-dependencies', '-l', 'ru'],
-            timeout=600)
+        cls.create_database(cls.config, DATABASE,
+            ['multipoint_pos', 'multipoint_tickets'])
         cls.run_quiet([sys.executable, '-m',
                 'trytond.modules.multipoint_pos.tests.browser_data',
                 '-c', cls.config, '-d', DATABASE, 'setup'])
-        cls.start_server(cls.config, DATABASE, env, cls.server_port)
+        cls.start_server(cls.config, DATABASE, cls.env, cls.server_port)
         video = os.path.join(cls.tmp, 'camera.mjpeg')
         barcode_video(video, BARCODE)
         cls.start_browser(page_load_timeout=60, arguments=[
@@ -120,15 +108,6 @@ driver = demo
     def tearDownClass(cls):
         cls.stop_all()
         super().tearDownClass()
-
-    @classmethod
-    def run_quiet(cls, command, timeout=300):
-        result = subprocess.run(command, env=cls.env, capture_output=True,
-            text=True, timeout=timeout)
-        if result.returncode:
-            raise RuntimeError(
-                f"{command[0]} failed:\n{result.stderr[-3000:]}")
-        return result.stdout
 
     def url(self, path=''):
         return (f'http://127.0.0.1:{self.server_port}/{DATABASE}'

@@ -23,7 +23,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -145,19 +144,9 @@ driver = demo
             cls.start_browser(page_load_timeout=60)
             cls.shots = os.environ.get('MULTIPOINT_SCREENSHOTS')
             return
-        open(database, 'w').close()
-        bin_ = os.path.dirname(sys.executable)
-        env = clean_environ()
-        passfile = os.path.join(cls.tmp, 'admin-password')
-        with open(passfile, 'w') as fp:
-            fp.write('admin-sao-2026\n')
-        env['TRYTONPASSFILE'] = passfile
-        cls.env = env
-        cls.run_quiet([os.path.join(bin_, 'trytond-admin'), '-c', cls.config,
-                '-d', DATABASE, '--all', '--email', 'admin@example.com',
-                '-u', 'multipoint_core', 'multipoint_pos',
-                'multipoint_suppliers', 'multipoint_tickets',
-                '--activate-dependencies', '-l', 'ru'], timeout=900)
+        cls.create_database(cls.config, DATABASE, ['multipoint_core',
+                'multipoint_pos', 'multipoint_suppliers',
+                'multipoint_tickets'], timeout=900)
         cls.data = json.loads(cls.run_quiet([sys.executable,
                     os.path.join(ROOT, 'tests', 'sao_browser_data.py'),
                     '-c', cls.config, '-d', DATABASE]))
@@ -165,7 +154,7 @@ driver = demo
             shutil.copyfile(database, kept)
             with open(kept + '.json', 'w') as fp:
                 json.dump(cls.data, fp)
-        cls.start_server(cls.config, DATABASE, env, port)
+        cls.start_server(cls.config, DATABASE, cls.env, port)
         cls.start_browser(page_load_timeout=60)
         cls.shots = os.environ.get('MULTIPOINT_SCREENSHOTS')
 
@@ -179,12 +168,7 @@ driver = demo
 
     @classmethod
     def run_quiet(cls, command, timeout=300):
-        result = subprocess.run(command, env=cls.env, capture_output=True,
-            text=True, timeout=timeout, cwd=ROOT)
-        if result.returncode:
-            raise RuntimeError(
-                f"{command[0]} failed:\n{result.stderr[-3000:]}")
-        return result.stdout
+        return super().run_quiet(command, timeout=timeout, cwd=ROOT)
 
     @classmethod
     def start_browser(cls, page_load_timeout=30):

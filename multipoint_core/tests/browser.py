@@ -65,6 +65,34 @@ class BrowserTestMixin:
         cls.wait_port(port)
 
     @classmethod
+    def run_quiet(cls, command, timeout=300, cwd=None):
+        "Run command with cls.env; its output, or its error's tail raised"
+        result = subprocess.run(command, env=cls.env, capture_output=True,
+            text=True, timeout=timeout, cwd=cwd)
+        if result.returncode:
+            raise RuntimeError(
+                f"{command[0]} failed:\n{result.stderr[-3000:]}")
+        return result.stdout
+
+    @classmethod
+    def create_database(cls, config, database, modules, timeout=600):
+        """An empty SQLite database of config, then the modules activated
+        in Russian by trytond-admin; sets cls.env for the later commands"""
+        folder = os.path.dirname(config)
+        open(os.path.join(folder, f'{database}.sqlite'), 'w').close()
+        env = clean_environ()
+        passfile = os.path.join(folder, 'admin-password')
+        with open(passfile, 'w') as fp:
+            fp.write('admin-browser-2026\n')
+        env['TRYTONPASSFILE'] = passfile
+        cls.env = env
+        cls.run_quiet([
+                os.path.join(os.path.dirname(sys.executable), 'trytond-admin'),
+                '-c', config, '-d', database, '--all',
+                '--email', 'admin@example.com', '-u', *modules,
+                '--activate-dependencies', '-l', 'ru'], timeout=timeout)
+
+    @classmethod
     def start_browser(cls, page_load_timeout=30, arguments=()):
         """Start chromium; arguments are more of its command-line switches
         (the fake camera of tests/test_operator_camera.py)"""
