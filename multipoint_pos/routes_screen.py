@@ -9,26 +9,51 @@ GET /<database>/multipoint/operator/vendor/zxing.min.js
     in var/zxing/package (MULTIPOINT_ZXING_DIR elsewhere); a JSON 404 when
     it is not installed
 
-The page talks only to the operator JSON API (/multipoint/api/v1, see
-openapi.yaml); these routes stay out of that prefix on purpose.
+GET /<database>/multipoint/api/v1/features
+    which Multipoint modules the database has activated, for the screen to
+    show only their modes and buttons (part of the operator JSON API)
+
+The page is native browser modules (main.js imports the others), no build
+step. It talks only to the operator JSON API (/multipoint/api/v1, see
+openapi.yaml); the page, its files and its points stay out of that prefix
+on purpose.
 """
 import os
+import threading
+import weakref
 from http import HTTPStatus
 
-from trytond.modules.multipoint_core.routes import (
+from trytond.modules.multipoint_core.api import (
     error_response, json_response, operator_api)
 from trytond.protocols.wrappers import Response
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wsgi import app
 
 STATIC = os.path.join(os.path.dirname(__file__), 'static', 'operator')
 PREFIX = '/<database_name>/multipoint/operator'
+API_PREFIX = '/<database_name>/multipoint/api/v1'
+# the page's modules (main.js imports the others): a module script must be
+# served as JavaScript, the browser refuses it otherwise (nosniff)
+MODULES = [
+    'main.js', 'state.js', 'session.js', 'api.js', 'ui.js', 'format.js',
+    'modes.js', 'queue.js', 'features.js', 'login.js', 'open_work.js',
+    'camera.js', 'issue.js', 'parcel_card.js', 'payment.js', 'refusal.js',
+    'acceptance.js', 'placement.js', 'returns.js', 'inventory.js',
+    'shift.js', 'shift_report.js', 'tasks.js', 'tickets.js', 'photos.js',
+    ]
 ASSETS = {
     'index.html': 'text/html; charset=utf-8',
-    'operator.js': 'text/javascript; charset=utf-8',
-    'shift.js': 'text/javascript; charset=utf-8',
-    'tickets.js': 'text/javascript; charset=utf-8',
     'operator.css': 'text/css; charset=utf-8',
+    **{name: 'text/javascript; charset=utf-8' for name in MODULES},
+    }
+# the feature of each Multipoint module, as GET features names it
+FEATURES = {
+    'core': 'multipoint_core',
+    'pos': 'multipoint_pos',
+    'suppliers': 'multipoint_suppliers',
+    'settlement': 'multipoint_settlement',
+    'portal': 'multipoint_portal',
+    'tickets': 'multipoint_tickets',
     }
 # the checkout's var/zxing, filled by scripts/setup.sh
 ZXING_DIR = os.path.join(
@@ -77,6 +102,38 @@ def operator_points(request, pool):
                     'city': p.city,
                     'payment_methods': list(p.payment_methods or []),
                     } for p in points]})
+
+
+# the features per pool, keyed by its ir.module class: activating a module
+# loads the pool anew (new classes), so the answer is computed again then
+_features = weakref.WeakKeyDictionary()
+_features_lock = threading.Lock()
+
+
+def features(pool):
+    "{feature: whether its module is activated} of the pool's database"
+    Module = pool.get('ir.module')
+    with _features_lock:
+        known = _features.get(Module)
+    if known is None:
+        with without_check_access():
+            activated = {m.name for m in Module.search([
+                        ('name', 'in', list(FEATURES.values())),
+                        ('state', '=', 'activated'),
+                        ])}
+        known = {feature: module in activated
+            for feature, module in FEATURES.items()}
+        with _features_lock:
+            _features[Module] = known
+    return dict(known)
+
+
+@app.route(API_PREFIX + '/features', methods={'GET'})
+@operator_api
+def operator_features(request, pool):
+    """Which Multipoint modules are activated: the screen shows «Сегодня»
+    and the ticket buttons only with multipoint_tickets"""
+    return json_response({'features': features(pool)})
 
 
 @app.route(PREFIX + '/vendor/zxing.min.js', methods={'GET'})

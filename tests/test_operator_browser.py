@@ -8,10 +8,12 @@ connections or swallow answers: the network failures of the offline queue.
 The fiscal register is the demo driver; the desk printer is a socket on
 127.0.0.1 keeping the ESC/POS bytes.
 
-The walk: login -> today's task done and undone -> open shift -> accept a
-delivery (one scan while the server is unreachable, its retry's answer lost
-once, a surplus label) and open a ticket about it with a photo -> place ->
-issue with code and cash -> partial buyout with card -> close shift.
+The walk: login (the page is native modules; the server's features say
+multipoint_tickets is there) -> today's task done and undone -> open shift
+-> accept a delivery (one scan while the server is unreachable, its retry's
+answer lost once, a surplus label) and open a ticket about it with a photo
+-> place -> issue with code and cash -> partial buyout with card -> close
+shift.
 
 MULTIPOINT_SCREENSHOTS=<folder> saves screenshots of the main views there
 (the README's pictures: docs/screenshots).
@@ -236,6 +238,28 @@ timeout = 2
         self.wait(lambda: self.find('#app').is_displayed(), "no app")
         self.assertIn('MSK1', self.text('#point-name'))
         driver.execute_script('window.confirm = () => true;')
+
+        # one module script, which imports the others: nothing of the
+        # screen is a global (but the elements with an id, as always)
+        self.assertEqual(driver.execute_script(
+                "return Array.from(document.scripts, (s) => s.type)"),
+            ['module'])
+        for name in ['setMode', 'onScan', 'api', 'session', 'state',
+                'showError', 'currentShift']:
+            self.assertEqual(driver.execute_script(
+                    f'return typeof window.{name}'), 'undefined', name)
+        # the server says multipoint_tickets is there: «Сегодня» shows
+        driver.set_script_timeout(30)
+        self.assertEqual(driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            const db = location.pathname.split('/')[1];
+            const s = JSON.parse(sessionStorage.getItem(
+                `multipoint.operator.${decodeURIComponent(db)}`));
+            const token = btoa(`${s.login}:${s.userId}:${s.token}`);
+            fetch(`/${db}/multipoint/api/v1/features`,
+                {headers: {Authorization: `Session ${token}`}})
+              .then((r) => r.json()).then(done, (e) => done(String(e)));
+            """)['features']['tickets'], True)
 
         # today's task from the top bar: done, then to do again
         self.wait_text('#today-toggle', 'Сегодня: 1')

@@ -1,37 +1,51 @@
-/* Shift mode of the operator screen: open with the counted float, X-report,
- * cash collection, receipts the register has not made, the cash count by
- * denomination and the close (Z-report). Uses the helpers of operator.js.
+/* Shift mode (F6): open with the counted float, X-report, cash collection,
+ * receipts the register has not made, the cash count by denomination and
+ * the close (Z-report). Whether the point's shift is open is said up front:
+ * a chip in the top bar and, while it is closed, a banner that offers to
+ * open it. Says 'shift' (state.js) whenever the shift changes.
  */
-'use strict';
+import {api, NetworkError} from './api.js';
+import {fromKop, money, toKop} from './format.js';
+import {defineMode, setMode} from './modes.js';
+import {receiptList} from './payment.js';
+import {withPoint} from './session.js';
+import {reportView} from './shift_report.js';
+import {emit, on, state} from './state.js';
+import {$, $$, el, flash, showError} from './ui.js';
 
 const DENOMINATIONS = ['5000', '2000', '1000', '500', '200', '100', '50', '10',
   '5', '2', '1', '0.50', '0.10'];
-const METHOD_NAMES = {cash: 'Наличные', card: 'Карта', sbp: 'СБП'};
 
-// null until shifts/current has answered for the point
-let shiftKnown = false;
+function shiftChanged() {
+  renderShiftStatus();
+  emit('shift');
+}
 
-async function refreshShift() {
+/* the point's shift asked again (after a payment, on entering the mode) */
+export async function refreshShift() {
   try {
-    currentShift = (await api.get('shifts/current', withPoint())).shift;
-    shiftKnown = true;
+    state.shift = (await api.get('shifts/current', withPoint())).shift;
+    state.shiftKnown = true;
   } catch (error) {
     if (!(error instanceof NetworkError)) showError(error);
   }
-  if (typeof updateIssue === 'function') updateIssue();
-  renderShiftStatus();
-  if (mode === 'shift') renderShift();
+  shiftChanged();
+  if (state.mode === 'shift') renderShift();
 }
 
-/* Whether the point's shift is open, said up front: a chip in the top bar
- * and, while it is closed, a banner that offers to open it. */
+/* a new point or a new login: nothing known of its shift yet */
+export function forgetShift() {
+  state.shift = null;
+  state.shiftKnown = false;
+}
+
 function renderShiftStatus() {
   const chip = $('#shift-chip');
-  chip.hidden = !shiftKnown;
-  chip.textContent = currentShift ? 'Смена открыта' : 'Смена закрыта';
-  chip.classList.toggle('closed', !currentShift);
-  const closed = shiftKnown && !currentShift;
-  $('#shift-banner').hidden = !closed || mode === 'shift';
+  chip.hidden = !state.shiftKnown;
+  chip.textContent = state.shift ? 'Смена открыта' : 'Смена закрыта';
+  chip.classList.toggle('closed', !state.shift);
+  const closed = state.shiftKnown && !state.shift;
+  $('#shift-banner').hidden = !closed || state.mode === 'shift';
   $('#shift-banner-text').textContent = closed
     ? 'Смена на этом пункте не открыта: без неё нельзя принять оплату.' : '';
   $('#shift-banner-open').hidden = !closed;
@@ -51,54 +65,24 @@ async function showShift() {
 }
 
 function renderShift() {
-  $('#shift-open').hidden = Boolean(currentShift);
-  $('#shift-view').hidden = !currentShift;
-  if (!currentShift) return;
-  $('#shift-name').textContent = currentShift.name;
-  $('#shift-cash').textContent = money(currentShift.cash_expected);
+  const shift = state.shift;
+  $('#shift-open').hidden = Boolean(shift);
+  $('#shift-view').hidden = !shift;
+  if (!shift) return;
+  $('#shift-name').textContent = shift.name;
+  $('#shift-cash').textContent = money(shift.cash_expected);
   loadXReport();
   loadPendingReceipts();
 }
 
-function methodTable(title, values) {
-  return el('table', {},
-    el('tr', {}, el('th', {colspan: 2}, title)),
-    Object.keys(METHOD_NAMES).map((kind) => el('tr', {},
-      el('td', {}, METHOD_NAMES[kind]), el('td', {class: 'num'}, `${money(values[kind])} ₽`))));
-}
-
-function reportView(report) {
-  const suppliers = report.suppliers || [];
-  return el('div', {},
-    el('div', {class: 'report-grid'},
-      methodTable('Принято', report.taken || {}),
-      methodTable('Возвращено покупателям', report.refunded || {}),
-      el('table', {},
-        el('tr', {}, el('th', {colspan: 2}, 'Касса')),
-        el('tr', {}, el('td', {}, 'На начало'),
-          el('td', {class: 'num'}, `${money(fromKop(toKop(report.start_amount) + toKop(report.float)))} ₽`)),
-        el('tr', {}, el('td', {}, 'Инкассировано'), el('td', {class: 'num'}, `${money(report.collected)} ₽`)),
-        el('tr', {}, el('td', {}, 'Ожидается'), el('td', {class: 'num'}, `${money(report.cash_expected)} ₽`)),
-        el('tr', {}, el('td', {}, 'Оплат / возвратов'), el('td', {}, `${report.sales} / ${report.refunds}`)))),
-    suppliers.length ? el('table', {},
-      el('tr', {}, el('th', {}, 'Поставщик'), el('th', {}, 'Посылок'),
-        el('th', {}, 'Наличные'), el('th', {}, 'Карта'), el('th', {}, 'СБП'),
-        el('th', {}, 'Итого')),
-      suppliers.map((row) => el('tr', {},
-        el('td', {}, row.supplier ? row.supplier.name : '—'),
-        el('td', {}, row.parcels),
-        el('td', {class: 'num'}, money(row.net.cash)), el('td', {class: 'num'}, money(row.net.card)),
-        el('td', {class: 'num'}, money(row.net.sbp)), el('td', {class: 'num'}, money(row.total))))) : '');
-}
-
 async function loadXReport(print = false) {
-  if (!currentShift) return;
+  if (!state.shift) return;
   try {
-    const report = await api.get(`shifts/${currentShift.id}/x_report`,
+    const report = await api.get(`shifts/${state.shift.id}/x_report`,
       print ? {print: 1} : undefined);
     $('#shift-report').replaceChildren(el('h3', {}, 'X-отчёт'), reportView(report));
     $('#shift-cash').textContent = money(report.cash_expected);
-    currentShift.cash_expected = report.cash_expected;
+    state.shift.cash_expected = report.cash_expected;
     updateCounted();
     if (print) {
       if (report.print_error) flash(`X-отчёт не напечатан. ${report.print_error}`, 'warn', true);
@@ -124,6 +108,8 @@ async function loadPendingReceipts() {
   }
 }
 
+/* ---------- the cash count by denomination ---------- */
+
 function renderCounts() {
   $('#shift-counts').replaceChildren(
     el('tr', {}, el('th', {}, 'Номинал, ₽'), el('th', {}, 'Количество'), el('th', {}, 'Сумма, ₽')),
@@ -134,10 +120,14 @@ function renderCounts() {
       el('td', {class: 'sum'}, ''))));
 }
 
+function quantityOf(input) {
+  return Math.max(parseInt(input.value || '0', 10) || 0, 0);
+}
+
 function countedKop() {
   let total = 0;
   for (const input of $$('#shift-counts input')) {
-    const quantity = Math.max(parseInt(input.value || '0', 10) || 0, 0);
+    const quantity = quantityOf(input);
     const amount = toKop(input.dataset.denomination) * quantity;
     input.closest('tr').querySelector('.sum').textContent = quantity ? money(fromKop(amount)) : '';
     total += amount;
@@ -147,7 +137,7 @@ function countedKop() {
 
 function updateCounted() {
   const counted = countedKop();
-  const expected = currentShift ? toKop(currentShift.cash_expected) : 0;
+  const expected = state.shift ? toKop(state.shift.cash_expected) : 0;
   $('#shift-counted').textContent = money(fromKop(counted));
   const difference = counted - expected;
   $('#shift-difference').textContent = (difference < 0 ? '−' : '')
@@ -155,16 +145,17 @@ function updateCounted() {
   $('#shift-reason').required = difference !== 0;
 }
 
+/* ---------- open, collect, close ---------- */
+
 async function openShift(event) {
   event.preventDefault();
   const float = toKop($('#shift-float').value);
   if (Number.isNaN(float)) { flash('Неверная сумма', 'bad', true); return; }
   try {
-    currentShift = await api.post('shifts/open', withPoint({float: fromKop(float)}));
-    flash(`Смена открыта: ${currentShift.name}`, 'ok', true);
+    state.shift = await api.post('shifts/open', withPoint({float: fromKop(float)}));
+    flash(`Смена открыта: ${state.shift.name}`, 'ok', true);
     renderShift();
-    renderShiftStatus();
-    updateIssue();
+    shiftChanged();
   } catch (error) {
     showError(error);
   }
@@ -175,7 +166,7 @@ async function collectCash(event) {
   const amount = toKop($('#shift-collect-amount').value);
   if (!amount || Number.isNaN(amount)) { flash('Укажите сумму инкассации', 'warn', true); return; }
   try {
-    currentShift = await api.post(`shifts/${currentShift.id}/collect`, {amount: fromKop(amount)});
+    state.shift = await api.post(`shifts/${state.shift.id}/collect`, {amount: fromKop(amount)});
     $('#shift-collect-amount').value = '';
     flash(`Инкассация ${money(fromKop(amount))} ₽ проведена`, 'ok', true);
     renderShift();
@@ -187,14 +178,12 @@ async function collectCash(event) {
 async function closeShift(event) {
   event.preventDefault();
   const counts = $$('#shift-counts input')
-    .map((input) => ({denomination: input.dataset.denomination,
-      quantity: Math.max(parseInt(input.value || '0', 10) || 0, 0)}))
+    .map((input) => ({denomination: input.dataset.denomination, quantity: quantityOf(input)}))
     .filter((count) => count.quantity);
   const reason = $('#shift-reason').value.trim();
   try {
-    const z = await api.post(`shifts/${currentShift.id}/close`, {counts, reason});
-    currentShift = null;
-    renderShiftStatus();
+    const z = await api.post(`shifts/${state.shift.id}/close`, {counts, reason});
+    state.shift = null;
     renderCounts();
     $('#shift-reason').value = '';
     renderShift();
@@ -205,14 +194,19 @@ async function closeShift(event) {
       z.print_error ? el('p', {class: 'error'}, `Печать: ${z.print_error}`) : '',
       reportView(z)));
     flash('Смена закрыта', 'ok', true);
-    updateIssue();
+    shiftChanged();
   } catch (error) {
     showError(error);
     if (error.code === 'receipts_pending') loadPendingReceipts();
   }
 }
 
-function initShift() {
+export function initShift() {
+  defineMode('shift', {
+    placeholder: () => 'Смена: пересчёт, инкассация, X- и Z-отчёты',
+    enter: showShift,
+  });
+  on('mode', renderShiftStatus);
   renderCounts();
   $('#shift-open').addEventListener('submit', openShift);
   $('#shift-collect').addEventListener('submit', collectCash);
