@@ -8,6 +8,7 @@
 - The test folders are importable both as trytond.modules.multipoint_x.tests
   and by path as multipoint_x.tests: alias the path names to the real modules
   so the module code is loaded once (one copy of its exceptions and routes).
+  The modules are at the top (multipoint_*) and in addons/.
 """
 import glob
 import hashlib
@@ -51,9 +52,11 @@ if prefix and os.environ.get('DB_CACHE', '').startswith('postgresql://'):
             return False
     test_tryton._pg_dump = _pg_dump_once
 
-TESTS = os.path.join(HERE, 'multipoint_*', 'tests', '__init__.py')
-for init in sorted(glob.glob(TESTS)):
-    module = os.path.basename(os.path.dirname(os.path.dirname(init)))
+TESTS = [os.path.join(HERE, 'multipoint_*', 'tests', '__init__.py'),
+    os.path.join(HERE, 'addons', 'multipoint_*', 'tests', '__init__.py')]
+for init in sorted(i for t in TESTS for i in glob.glob(t)):
+    folder = os.path.dirname(os.path.dirname(init))
+    module = os.path.basename(folder)
     canonical = 'trytond.modules.' + module
     try:
         sys.modules.setdefault(module, importlib.import_module(canonical))
@@ -62,7 +65,7 @@ for init in sorted(glob.glob(TESTS)):
     except Exception:
         continue
     for path in sorted(glob.glob(
-                os.path.join(HERE, module, 'tests', 'test_*.py'))):
+                os.path.join(folder, 'tests', 'test_*.py'))):
         name = os.path.basename(path)[:-3]
         try:
             sys.modules.setdefault(f'{module}.tests.{name}',
@@ -79,5 +82,7 @@ def pytest_collection_modifyitems(config, items):
     files). First among the hooks: xdist's own reads the groups."""
     for item in items:
         package = item.nodeid.split('/', 1)[0]
+        if package == 'addons':
+            package = item.nodeid.split('/', 2)[1]
         if package.startswith('multipoint_'):
             item.add_marker(pytest.mark.xdist_group(package))

@@ -4,7 +4,6 @@ from . import connector_dpd, connector_file, connector_hermes
 from . import connector_boxberry, connector_pickpoint  # noqa: F401
 from . import connector_yandex  # noqa: F401
 from . import connector_cdek, cdek_webhook  # noqa: F401 (connector, route)
-from . import portal_routes  # noqa: F401
 from . import supplier_api  # noqa: F401 (routes)
 
 __all__ = [connector_dpd, connector_file, connector_hermes]

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Derive the access matrix of the four Multipoint modules from a live
+"""Derive the access matrix of the six Multipoint modules from a live
 registry and compare it with the reviewed file docs/access-matrix.csv.
 
     .venv/bin/python scripts/access_matrix.py           # print the diff
     .venv/bin/python scripts/access_matrix.py --write   # regenerate the file
 
-The registry is a SQLite database in memory with the four modules activated
+The registry is a SQLite database in memory with the six modules activated
 (Russian), built from the sources trytond imports (this checkout). The
 built database is cached in DB_CACHE, by default a folder of the system's
 temporary directory keyed on a hash of the modules' sources, so a second run
@@ -25,7 +25,7 @@ import tempfile
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_FILE = ROOT / 'docs' / 'access-matrix.csv'
 MODULES = ['multipoint_core', 'multipoint_pos', 'multipoint_suppliers',
-    'multipoint_tickets']
+    'multipoint_tickets', 'multipoint_settlement', 'multipoint_portal']
 
 
 def sources_hash():
@@ -60,9 +60,11 @@ def derive_text():
 
     from trytond.modules.multipoint_core.tests import access_matrix
 
-    # the four modules (suppliers brings core and pos), named as the
-    # template of tests/test_access_matrix.py and of the portal tests
-    activate_module(['multipoint_suppliers', 'multipoint_tickets'], lang='ru')
+    # the six modules (the portal brings suppliers, core and pos), named as
+    # the template of tests/test_access_matrix.py and of the portal tests
+    activate_module(
+        ['multipoint_portal', 'multipoint_tickets', 'multipoint_settlement'],
+        lang='ru')
     with Transaction().start(DB_NAME, 0) as transaction:
         try:
             return access_matrix.render(access_matrix.derive_matrix())

@@ -92,7 +92,7 @@ import demo_data  # noqa: E402 (logins, points and manifest of the data)
 import bench_service  # noqa: E402 (serving recipients, inventory)
 
 MODULES = ['multipoint_core', 'multipoint_pos', 'multipoint_suppliers',
-    'multipoint_tickets']
+    'multipoint_tickets', 'multipoint_settlement', 'multipoint_portal']
 TARGETS = {'lookup': 30.0, 'scan': 50.0, 'pay': 150.0}
 DEFAULT_URL = 'postgresql://postgres@127.0.0.1:5432/multipoint_bench'
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark of the settlements with suppliers (multipoint_suppliers).
+"""Benchmark of the settlements with suppliers (multipoint_settlement).
 
 It prints figures and fails only when it cannot run or when a result is
 wrong (line counts, totals, the differences found).
@@ -103,7 +103,7 @@ def activate(server, folder):
     started = time.time()
     result = subprocess.run([sys.executable, '-c',
             'from trytond.cli.admin import main; main()',
-            '-d', server.name, '--all', '-u', 'multipoint_suppliers',
+            '-d', server.name, '--all', '-u', 'multipoint_settlement',
             '--activate-dependencies', '--email', 'admin@example.com'],
         env=env)
     if result.returncode:
@@ -291,7 +291,7 @@ def measure(pool, name, ids):
     "The figures of one step, run in the current transaction"
     Settlement = pool.get('multipoint.settlement')
     # warm the caches the step uses, outside the measure
-    from trytond.modules.multipoint_suppliers import settlement_export
+    from trytond.modules.multipoint_settlement import settlement_export
     settlement_export.labels()
     figures = {'rss_before_mb': rss_mb()}
     started = time.perf_counter()
@@ -398,7 +398,7 @@ def main(argv=None):
     figures = {}
     with tempfile.TemporaryDirectory(prefix='bench-settlement-') as folder:
         if not (args.reuse and server.exists()):
-            log("Creating %s and activating multipoint_suppliers",
+            log("Creating %s and activating multipoint_settlement",
                 server.name)
             server.drop()
             server.create()

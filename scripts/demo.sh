@@ -27,7 +27,10 @@ bash "$ROOT/scripts/setup.sh"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
 VAR="$ROOT/var"
-MODULES=(multipoint_core multipoint_pos multipoint_suppliers multipoint_tickets)
+# an existing database of the time settlements and the portal were part of
+# multipoint_suppliers is upgraded by the same -u (they move to their modules)
+MODULES=(multipoint_core multipoint_pos multipoint_suppliers multipoint_tickets
+    multipoint_settlement multipoint_portal)
 LISTEN="${MULTIPOINT_LISTEN:-127.0.0.1:8000}"
 mkdir -p "$VAR/db" "$VAR/log" "$VAR/state"
 
@@ -96,7 +99,7 @@ printf 'admin\n' > "$PASSFILE"
 
 mod_hash() {
     {
-        find multipoint_* -type f ! -name '*.pyc' ! -path '*/__pycache__/*' ! -path '*/tests/*' -print0 \
+        find multipoint_* addons -type f ! -name '*.pyc' ! -path '*/__pycache__/*' ! -path '*/tests/*' -print0 \
             | LC_ALL=C sort -z | xargs -0 sha256sum
         sha256sum pyproject.toml
     } | sha256sum | cut -c1-32

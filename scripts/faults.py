@@ -13,9 +13,10 @@ operator API, the supplier portal, a trytond server and its processes).
 Server: $MULTIPOINT_FAULTS_PG, default postgresql://postgres@127.0.0.1:5432/
 (the user must create databases). Databases, dropped and created again:
 
-- ``multipoint_faults_modules``: the four modules activated
+- ``multipoint_faults_modules``: the six modules activated
   (``trytond-admin --all -u multipoint_core multipoint_pos
-  multipoint_suppliers multipoint_tickets --activate-dependencies -l ru``);
+  multipoint_suppliers multipoint_tickets multipoint_settlement
+  multipoint_portal --activate-dependencies -l ru``);
 - ``multipoint_faults_base``: a copy of it with ``scripts/demo_data.py
   --parcels 0`` (company, points with cells, suppliers and their terms,
   the staff with their logins, the portal user of «Лавка Марии» and its
@@ -253,7 +254,7 @@ def source_hash():
     pipeline), so the pytest runs share its template databases"""
     script = textwrap.dedent("""\
         {
-            find multipoint_* -type f ! -name '*.pyc' \\
+            find multipoint_* addons -type f ! -name '*.pyc' \\
                 ! -path '*/__pycache__/*' -print0 \\
                 | LC_ALL=C sort -z | xargs -0 sha256sum
             sha256sum pyproject.toml

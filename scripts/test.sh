@@ -8,7 +8,7 @@
 #   3. python -m unittest trytond.modules.<m>.tests.test_scenario for each module that has
 #      one: the proteus doctest scenarios, which pytest does not collect.
 #
-# Databases are cached with Tryton's DB_CACHE, keyed on a hash of every multipoint_*
+# Databases are cached with Tryton's DB_CACHE, keyed on a hash of every multipoint_* and addons/
 # source file, pyproject.toml and the installed distributions, so a stale cache is never
 # reused after a change:
 #   sqlite      DB_CACHE=var/dbcache/<hash>/sqlite           (older <hash> folders are removed)
@@ -37,7 +37,10 @@ if [ -z "${SKIP_SETUP:-}" ]; then
 fi
 
 PY="$ROOT/.venv/bin/python"
-MODULES=(multipoint_core multipoint_pos multipoint_suppliers multipoint_tickets)
+MODULES=(multipoint_core multipoint_pos multipoint_suppliers multipoint_tickets
+    multipoint_settlement multipoint_portal)
+# a module's folder: at the top of the repository or in addons/
+module_dir() { if [ -d "addons/$1" ]; then echo "addons/$1"; else echo "$1"; fi; }
 mkdir -p "$ROOT/var/log" "$ROOT/var/dbcache"
 LOG="$ROOT/var/log/test-$BACKEND.log"
 : > "$LOG"
@@ -47,7 +50,7 @@ say() { printf '[test:%s] %s\n' "$BACKEND" "$*" | tee -a "$LOG"; }
 # ---------------------------------------------------------------- cache key
 src_hash() {
     {
-        find multipoint_* -type f ! -name '*.pyc' ! -path '*/__pycache__/*' -print0 \
+        find multipoint_* addons -type f ! -name '*.pyc' ! -path '*/__pycache__/*' -print0 \
             | LC_ALL=C sort -z | xargs -0 sha256sum
         sha256sum pyproject.toml
         ls "$ROOT"/.venv/lib/python3*/site-packages | grep -E '\.dist-info$' || true
@@ -83,8 +86,10 @@ if runner == 'pytest':
     # which would load a second copy of the module code (exceptions, routes...).
     # Import them under their real name first and alias the folder names to them.
     import glob, importlib
-    for folder in sorted(glob.glob('multipoint_*/tests/__init__.py')):
-        mod = folder.split('/')[0]
+    for folder in sorted(glob.glob('multipoint_*/tests/__init__.py')
+            + glob.glob('addons/multipoint_*/tests/__init__.py')):
+        base = folder[:-len('/tests/__init__.py')]
+        mod = base.split('/')[-1]
         canon = 'trytond.modules.' + mod
         try:
             sys.modules.setdefault(mod, importlib.import_module(canon))
@@ -92,7 +97,7 @@ if runner == 'pytest':
                 mod + '.tests', importlib.import_module(canon + '.tests'))
         except Exception:
             continue
-        for path in sorted(glob.glob(f'{mod}/tests/test_*.py')):
+        for path in sorted(glob.glob(f'{base}/tests/test_*.py')):
             name = os.path.basename(path)[:-3]
             try:
                 sys.modules.setdefault(
@@ -229,7 +234,7 @@ TOTAL_START=$(date +%s)
 # 1. module tests under pytest
 PYARGS=()
 for m in "${MODULES[@]}"; do
-    [ -d "$m/tests" ] && PYARGS+=("trytond.modules.$m.tests")
+    [ -d "$(module_dir "$m")/tests" ] && PYARGS+=("trytond.modules.$m.tests")
 done
 # in parallel on the machine's cores (pytest-xdist; conftest.py gives each
 # worker its own databases); MULTIPOINT_TEST_WORKERS=1 runs them in one process
@@ -269,7 +274,7 @@ fi
 
 # 3. proteus doctest scenarios (pytest skips load_tests)
 for m in "${MODULES[@]}"; do
-    if [ -f "$m/tests/test_scenario.py" ]; then
+    if [ -f "$(module_dir "$m")/tests/test_scenario.py" ]; then
         run_step "scenarios $m" "scn_${m#multipoint_}" \
             unittest "trytond.modules.$m.tests.test_scenario"
     fi

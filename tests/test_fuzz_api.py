@@ -149,8 +149,8 @@ def value_strategy(validator):
 
 class FuzzAPITestCase(RouteTestCase):
     "Fuzz the operator API, the supplier portal and the supplier API"
-    module = 'multipoint_suppliers'
-    extras = ['multipoint_tickets']
+    module = 'multipoint_portal'
+    extras = ['multipoint_tickets', 'multipoint_settlement']
     language = 'ru'
     cases = server_errors = non_json = 0
 

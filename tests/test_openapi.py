@@ -9,7 +9,8 @@ import trytond.modules.multipoint_core.routes  # noqa: F401 registers routes
 import trytond.modules.multipoint_pos.routes  # noqa: F401
 import trytond.modules.multipoint_tickets.routes  # noqa: F401
 import trytond.modules.multipoint_suppliers.supplier_api  # noqa: F401
-import trytond.modules.multipoint_suppliers.portal_routes  # noqa: F401
+import trytond.modules.multipoint_portal.portal_routes  # noqa: F401
+import trytond.modules.multipoint_portal.ticket_routes  # noqa: F401
 from trytond.wsgi import app
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent

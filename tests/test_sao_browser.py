@@ -146,7 +146,8 @@ driver = demo
             return
         cls.create_database(cls.config, DATABASE, ['multipoint_core',
                 'multipoint_pos', 'multipoint_suppliers',
-                'multipoint_tickets'], timeout=900)
+                'multipoint_tickets', 'multipoint_settlement',
+                'multipoint_portal'], timeout=900)
         cls.data = json.loads(cls.run_quiet([sys.executable,
                     os.path.join(ROOT, 'tests', 'sao_browser_data.py'),
                     '-c', cls.config, '-d', DATABASE]))

@@ -77,7 +77,7 @@ BOLD_NAMES = {
 
 
 def _(message_id, **kwargs):
-    return gettext('multipoint_suppliers.msg_settlement_' + message_id,
+    return gettext('multipoint_settlement.msg_settlement_' + message_id,
         **kwargs)
 
 

@@ -9,11 +9,11 @@ from trytond.model.exceptions import AccessButtonError, AccessError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.multipoint_core.tests.tools import (
     DBTestCase, create_point, create_supplier, create_user)
-from trytond.modules.multipoint_suppliers.bulk import insert
-from trytond.modules.multipoint_suppliers.exceptions import (
+from trytond.modules.multipoint_settlement.exceptions import (
     ReconciliationError)
-from trytond.modules.multipoint_suppliers.tests.settlement_tools import (
+from trytond.modules.multipoint_settlement.tests.settlement_tools import (
     THEIR_STATUS, report_csv, report_xlsx, their_rows)
+from trytond.modules.multipoint_suppliers.bulk import insert
 from trytond.modules.multipoint_suppliers.tests.tools import create_account
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
@@ -25,7 +25,7 @@ STATUSES = ['issued', 'issued', 'partially_issued', 'refused', 'returned']
 
 
 class ReconciliationTestCase(DBTestCase):
-    module = 'multipoint_suppliers'
+    module = 'multipoint_settlement'
     language = 'ru'
 
     def settlement(self, company, count=50):

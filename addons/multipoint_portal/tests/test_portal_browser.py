@@ -151,8 +151,8 @@ class PortalBrowserTestCase(BrowserTestMixin, unittest.TestCase):
         super().setUpClass()
         drop_db()
         # the modules of test_portal.py: one cached database for both
-        activate_module(['multipoint_suppliers', 'multipoint_tickets'],
-            lang='ru')
+        activate_module(['multipoint_portal', 'multipoint_tickets',
+                'multipoint_settlement'], lang='ru')
         committed(fill, user=1)
         cls.tmp = tempfile.mkdtemp(prefix='multipoint-portal-')
         save_database(os.path.join(cls.tmp, f'{DATABASE}.sqlite'))

@@ -17,9 +17,9 @@ from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.multipoint_core.tests.tools import (
     accept_and_store, committed, create_parcel, create_point,
     create_supplier, create_user)
-from trytond.modules.multipoint_suppliers.bulk import insert
-from trytond.modules.multipoint_suppliers.portal_routes import (
+from trytond.modules.multipoint_portal.portal_routes import (
     COOKIE, csrf_token)
+from trytond.modules.multipoint_suppliers.bulk import insert
 from trytond.modules.multipoint_suppliers.tests.tools import (
     create_account, csv_bytes, rows)
 from trytond.pool import Pool
@@ -66,9 +66,10 @@ def free_port():
 
 class SupplierPortalTestCase(RouteTestCase):
     "Test the supplier portal's routes"
-    module = 'multipoint_suppliers'
-    # the tickets are another module's; the portal shows them when active
-    extras = ['multipoint_tickets']
+    module = 'multipoint_portal'
+    # the tickets and the settlements are other modules'; the portal shows
+    # them when they are activated
+    extras = ['multipoint_tickets', 'multipoint_settlement']
     language = 'ru'
 
     @classmethod

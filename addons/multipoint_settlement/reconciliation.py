@@ -24,15 +24,15 @@ from sql.aggregate import Count
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.multipoint_core.guard import Workflow
+from trytond.modules.multipoint_suppliers.bulk import insert
+from trytond.modules.multipoint_suppliers.manifest import (
+    COLUMNS as MANIFEST_COLUMNS, map_columns, normalize_header,
+    parse_decimal, read_table)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
-from .bulk import insert
 from .exceptions import ReconciliationError
-from .manifest import (
-    COLUMNS as MANIFEST_COLUMNS, map_columns, normalize_header,
-    parse_decimal, read_table)
 from .settlement import LINE_STATUSES, in_, slices
 
 _money = {'digits': (16, 2)}
@@ -181,10 +181,10 @@ def read_report(data, aliases):
         text = '\n'.join(errors[:MAX_ERRORS])
         if more > 0:
             text += '\n' + gettext(
-                'multipoint_suppliers.msg_reconciliation_more_errors',
+                'multipoint_settlement.msg_reconciliation_more_errors',
                 count=more)
         raise ReconciliationError(gettext(
-                'multipoint_suppliers.msg_reconciliation_rows',
+                'multipoint_settlement.msg_reconciliation_rows',
                 errors=text))
     return result
 
@@ -334,7 +334,7 @@ class Reconciliation(Workflow, ModelSQL, ModelView):
             for reconciliation in reconciliations:
                 if reconciliation.state == 'done':
                     raise ReconciliationError(gettext(
-                            'multipoint_suppliers'
+                            'multipoint_settlement'
                             '.msg_reconciliation_delete_done',
                             reconciliation=reconciliation.rec_name))
 
@@ -361,7 +361,7 @@ class Reconciliation(Workflow, ModelSQL, ModelView):
         for reconciliation in reconciliations:
             if any(l.state == 'resolved' for l in reconciliation.lines):
                 raise ReconciliationError(gettext(
-                        'multipoint_suppliers.msg_reconciliation_resolved',
+                        'multipoint_settlement.msg_reconciliation_resolved',
                         reconciliation=reconciliation.rec_name))
         cls._delete_lines(reconciliations)
 
@@ -378,7 +378,7 @@ class Reconciliation(Workflow, ModelSQL, ModelView):
         for reconciliation in reconciliations:
             if not reconciliation.file:
                 raise ReconciliationError(gettext(
-                        'multipoint_suppliers.msg_reconciliation_no_file',
+                        'multipoint_settlement.msg_reconciliation_no_file',
                         reconciliation=reconciliation.rec_name))
             rows = read_report(reconciliation.file,
                 report_aliases(reconciliation.account))
@@ -472,7 +472,7 @@ class Reconciliation(Workflow, ModelSQL, ModelView):
         for reconciliation in reconciliations:
             if reconciliation.pending_count:
                 raise ReconciliationError(gettext(
-                        'multipoint_suppliers.msg_reconciliation_pending',
+                        'multipoint_settlement.msg_reconciliation_pending',
                         reconciliation=reconciliation.rec_name,
                         count=reconciliation.pending_count))
 
@@ -552,7 +552,7 @@ class ReconciliationLine(ModelSQL, ModelView):
             for line in lines:
                 if line.state != 'pending':
                     raise ReconciliationError(gettext(
-                            'multipoint_suppliers'
+                            'multipoint_settlement'
                             '.msg_reconciliation_line_resolved',
                             order=line.order_number))
 
@@ -563,12 +563,12 @@ class ReconciliationLine(ModelSQL, ModelView):
         for line in lines:
             if line.state != 'pending':
                 raise ReconciliationError(gettext(
-                        'multipoint_suppliers'
+                        'multipoint_settlement'
                         '.msg_reconciliation_line_resolved',
                         order=line.order_number))
             if not line.resolution or not (line.comment or '').strip():
                 raise ReconciliationError(gettext(
-                        'multipoint_suppliers'
+                        'multipoint_settlement'
                         '.msg_reconciliation_resolution_needed',
                         order=line.order_number))
         cls.write(lines, {

@@ -33,12 +33,13 @@ from trytond.i18n import gettext
 from trytond.model import (
     Exclude, Index, ModelSingleton, ModelSQL, ModelView, fields)
 from trytond.modules.multipoint_core.guard import Workflow
+from trytond.modules.multipoint_suppliers.bulk import insert
+from trytond.modules.multipoint_suppliers.migration import move_records
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
-from .bulk import insert
 from .exceptions import SettlementError
 
 ZERO = Decimal('0.00')
@@ -73,6 +74,16 @@ LINE_CHUNK = 10000
 TOTALS = [
     'parcel_count', 'cash', 'card', 'sbp', 'collected', 'refunded',
     'refused_amount', 'commission', 'fine_amount', 'net_amount']
+
+# what this module defines, for the databases where multipoint_suppliers
+# did (migration.move_records)
+MODELS = [
+    'multipoint.settlement.configuration', 'multipoint.settlement',
+    'multipoint.settlement.line', 'multipoint.settlement.fine',
+    'multipoint.settlement.reconciliation',
+    'multipoint.settlement.reconciliation.line',
+    'multipoint.supplier.account.report_column']
+FIELDS = [('multipoint.supplier.account', 'report_columns')]
 
 
 def slices(ids):
@@ -116,6 +127,14 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     sequence_type = fields.Function(
         fields.Many2One('ir.sequence.type', "Sequence Type"),
         'get_sequence_type')
+
+    @classmethod
+    def __register__(cls, module):
+        # first of the module's classes (tryton.cfg): a database of the
+        # time settlements were part of multipoint_suppliers gives them
+        # to this module before anything of it is written
+        move_records(module, models=MODELS, fields=FIELDS)
+        super().__register__(module)
 
     @classmethod
     def default_sequence(cls):
@@ -303,7 +322,7 @@ class Settlement(Workflow, ModelSQL, ModelView):
         for settlement in settlements:
             if settlement.period_end < settlement.period_start:
                 raise SettlementError(gettext(
-                        'multipoint_suppliers.msg_settlement_period_order',
+                        'multipoint_settlement.msg_settlement_period_order',
                         settlement=settlement.rec_name))
 
     @classmethod
@@ -315,7 +334,7 @@ class Settlement(Workflow, ModelSQL, ModelView):
             for settlement in settlements:
                 if settlement.state != 'draft':
                     raise SettlementError(gettext(
-                            'multipoint_suppliers.msg_settlement_delete',
+                            'multipoint_settlement.msg_settlement_delete',
                             settlement=settlement.rec_name))
 
     @classmethod
@@ -365,7 +384,7 @@ class Settlement(Workflow, ModelSQL, ModelView):
         for settlement in settlements:
             if settlement.state != 'draft':
                 raise SettlementError(gettext(
-                        'multipoint_suppliers.msg_settlement_not_draft',
+                        'multipoint_settlement.msg_settlement_not_draft',
                         settlement=settlement.rec_name))
         cls.lock(settlements)
         cls._delete_lines(settlements)
@@ -785,7 +804,7 @@ class Settlement(Workflow, ModelSQL, ModelView):
         for settlement in settlements:
             if not settlement.computed_at:
                 raise SettlementError(gettext(
-                        'multipoint_suppliers.msg_settlement_not_computed',
+                        'multipoint_settlement.msg_settlement_not_computed',
                         settlement=settlement.rec_name))
         cls._check_overlap(settlements)
         moves = []
@@ -828,7 +847,7 @@ class Settlement(Workflow, ModelSQL, ModelView):
                 others = cls.search(domain, limit=1)
             if others:
                 raise SettlementError(gettext(
-                        'multipoint_suppliers.msg_settlement_overlap',
+                        'multipoint_settlement.msg_settlement_overlap',
                         settlement=settlement.rec_name,
                         other=others[0].rec_name))
 
@@ -887,14 +906,14 @@ class Settlement(Workflow, ModelSQL, ModelView):
             if commission:
                 if not config.commission_account:
                     raise SettlementError(gettext(
-                            'multipoint_suppliers'
+                            'multipoint_settlement'
                             '.msg_settlement_commission_account'))
                 line(config.commission_account, -commission,
                     description=point.code)
         if self.fine_amount:
             if not config.fine_account:
                 raise SettlementError(gettext(
-                        'multipoint_suppliers.msg_settlement_fine_account'))
+                        'multipoint_settlement.msg_settlement_fine_account'))
             line(config.fine_account, self.fine_amount)
         net = self.net_amount or ZERO
         if net > 0:
@@ -905,7 +924,7 @@ class Settlement(Workflow, ModelSQL, ModelView):
             return None
         if not journal:
             raise SettlementError(gettext(
-                    'multipoint_suppliers.msg_settlement_journal'))
+                    'multipoint_settlement.msg_settlement_journal'))
         return Move(
             company=self.company,
             journal=journal,
@@ -935,7 +954,7 @@ class Settlement(Workflow, ModelSQL, ModelView):
         for settlement in settlements:
             if not (settlement.dispute_comment or '').strip():
                 raise SettlementError(gettext(
-                        'multipoint_suppliers.msg_settlement_dispute_comment',
+                        'multipoint_settlement.msg_settlement_dispute_comment',
                         settlement=settlement.rec_name))
         cls.write(settlements, {'answered_at': dt.datetime.utcnow()})
 
@@ -947,7 +966,7 @@ class Settlement(Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button_action(
-        'multipoint_suppliers.act_reconciliation_new')
+        'multipoint_settlement.act_reconciliation_new')
     def reconcile(cls, settlements):
         pass
 
@@ -1075,7 +1094,7 @@ class SettlementFine(ModelSQL, ModelView):
             ('automatic_parcel_unique', Exclude(t,
                     (t.settlement, Equal), (t.parcel, Equal),
                     where=(t.automatic == Literal(True))),
-                'multipoint_suppliers.msg_settlement_fine_unique'),
+                'multipoint_settlement.msg_settlement_fine_unique'),
             ]
 
     @classmethod
@@ -1125,7 +1144,7 @@ class SettlementFine(ModelSQL, ModelView):
         for fine in fines:
             if fine.settlement.state != 'draft':
                 raise SettlementError(gettext(
-                        'multipoint_suppliers.msg_settlement_not_draft',
+                        'multipoint_settlement.msg_settlement_not_draft',
                         settlement=fine.settlement.rec_name))
 
     @classmethod

@@ -2,6 +2,7 @@
 supplier party whose data the portal shows it, and nothing else."""
 import trytond.config as config
 from trytond.model import fields
+from trytond.modules.multipoint_suppliers.migration import move_records
 from trytond.pool import PoolMeta
 from trytond.transaction import Transaction
 from trytond.url import HOSTNAME, is_secure
@@ -26,6 +27,14 @@ class WebUser(metaclass=PoolMeta):
         'party.party', "Supplier (Portal)", ondelete='RESTRICT',
         help="The supplier whose parcels, imports and settlements this "
         "user sees in the supplier portal.")
+
+    @classmethod
+    def __register__(cls, module):
+        # a database of the time the portal was part of multipoint_suppliers
+        # gives its records to this module before anything of it is written
+        if module == 'multipoint_portal':
+            move_records(module, fields=[('web.user', 'multipoint_supplier')])
+        super().__register__(module)
 
     def get_email_reset_password_url(self, url=None):
         # without [web] reset_password_url, a supplier's e-mail links to

@@ -36,15 +36,16 @@ from trytond.modules.multipoint_core.exceptions import (
 from trytond.modules.multipoint_core.parcel import STATES
 from trytond.modules.multipoint_core.routes import (
     error_response, json_response, mask_phone, request_json)
+from trytond.modules.multipoint_suppliers.api_key import (
+    APPLICATION as API_APPLICATION)
+from trytond.modules.multipoint_suppliers.connector import connectors
+from trytond.modules.multipoint_suppliers.import_manifest import (
+    check_import, preview)
 from trytond.protocols.wrappers import Response, with_transaction
 from trytond.res.user import PasswordError
 from trytond.tools import escape_wildcard
 from trytond.transaction import Transaction
 from trytond.wsgi import app
-
-from .api_key import APPLICATION as API_APPLICATION
-from .connector import connectors
-from .import_manifest import check_import, preview
 
 logger = logging.getLogger(__name__)
 
@@ -126,15 +127,15 @@ class Portal:
         user = WebUser.get_user(key) if key else None
         if not user or not user.active:
             raise PortalDenied(HTTPStatus.UNAUTHORIZED, 'unauthorized',
-                gettext('multipoint_suppliers.msg_portal_login_required'))
+                gettext('multipoint_portal.msg_portal_login_required'))
         if not user.multipoint_supplier:
             raise PortalDenied(HTTPStatus.FORBIDDEN, 'no_supplier',
-                gettext('multipoint_suppliers.msg_portal_no_supplier'))
+                gettext('multipoint_portal.msg_portal_no_supplier'))
         portal = cls(pool, user, key)
         if request.method != 'GET' and not hmac.compare_digest(
                 request.headers.get(CSRF_HEADER, ''), portal.csrf):
             raise PortalDenied(HTTPStatus.FORBIDDEN, 'csrf',
-                gettext('multipoint_suppliers.msg_portal_csrf'))
+                gettext('multipoint_portal.msg_portal_csrf'))
         return portal
 
     @property
@@ -151,25 +152,25 @@ class Portal:
     def parcel(self, parcel_id):
         return self._owned('multipoint.parcel', parcel_id,
             [('supplier', '=', self.supplier.id)],
-            'multipoint_suppliers.msg_portal_parcel_unknown',
+            'multipoint_portal.msg_portal_parcel_unknown',
             parcel=parcel_id)
 
     def account(self, account_id):
         return self._owned('multipoint.supplier.account', account_id,
             [('supplier', '=', self.supplier.id)],
-            'multipoint_suppliers.msg_portal_account_unknown')
+            'multipoint_portal.msg_portal_account_unknown')
 
     def import_log(self, log_id):
         return self._owned('multipoint.supplier.sync.log', log_id,
             [('account.supplier', '=', self.supplier.id),
                 ('kind', '=', 'import')],
-            'multipoint_suppliers.msg_portal_import_unknown', log=log_id)
+            'multipoint_portal.msg_portal_import_unknown', log=log_id)
 
     def settlement(self, settlement_id):
         return self._owned('multipoint.settlement', settlement_id,
             [('supplier', '=', self.supplier.id),
                 ('state', 'in', SETTLEMENT_STATES)],
-            'multipoint_suppliers.msg_portal_settlement_unknown',
+            'multipoint_portal.msg_portal_settlement_unknown',
             settlement=settlement_id)
 
     def accounts(self):
@@ -209,7 +210,9 @@ def portal_route(path, methods, login=True, max_size=None):
                     and request.headers.get(AJAX_HEADER)
                     != 'XMLHttpRequest'):
                 raise PortalDenied(HTTPStatus.FORBIDDEN, 'csrf',
-                    gettext('multipoint_suppliers.msg_portal_csrf'))
+                    gettext('multipoint_portal.msg_portal_csrf'))
+            if not activated(pool):
+                raise NotFoundError("Портал поставщиков не включён")
             portal = Portal.from_request(request, pool) if login else None
             validate_request(request)
             return func(request, pool, portal, *args, **kwargs)
@@ -270,6 +273,14 @@ portal_page.max_request_size = portal_asset.max_request_size = 0
 
 # -- session ------------------------------------------------------------
 
+def activated(pool):
+    "Whether the database has this module activated (the routes are global)"
+    try:
+        return 'multipoint_supplier' in pool.get('web.user')._fields
+    except KeyError:
+        return False
+
+
 def has_model(pool, name):
     "Whether the model is activated (tickets are another module's)"
     try:
@@ -277,6 +288,13 @@ def has_model(pool, name):
     except KeyError:
         return False
     return True
+
+
+def has_tickets(pool):
+    """Whether the portal's part of the tickets is there (ticket.py,
+    registered when multipoint_tickets is activated)"""
+    return (has_model(pool, 'multipoint.ticket')
+        and hasattr(pool.get('multipoint.ticket'), 'portal_tickets'))
 
 
 def me_json(portal):
@@ -288,7 +306,7 @@ def me_json(portal):
             },
         'csrf': portal.csrf,
         'features': {
-            'tickets': has_model(portal.pool, 'multipoint.ticket'),
+            'tickets': has_tickets(portal.pool),
             'settlements': has_model(portal.pool, 'multipoint.settlement'),
             },
         }
@@ -303,20 +321,20 @@ def login(request, pool, portal):
     password = data.get('password')
     if not isinstance(email, str) or not isinstance(password, str):
         raise RequestError(gettext(
-                'multipoint_suppliers.msg_portal_login_failed'))
+                'multipoint_portal.msg_portal_login_failed'))
     try:
         # web_user counts the failures per e-mail and network, makes each
         # new try wait longer and refuses once they are too many
         user = WebUser.authenticate(email.strip(), password)
     except RateLimitException:
         return error_response(HTTPStatus.TOO_MANY_REQUESTS, 'rate_limited',
-            gettext('multipoint_suppliers.msg_portal_login_rate_limited'))
+            gettext('multipoint_portal.msg_portal_login_rate_limited'))
     if not user:
         return error_response(HTTPStatus.UNAUTHORIZED, 'login_failed',
-            gettext('multipoint_suppliers.msg_portal_login_failed'))
+            gettext('multipoint_portal.msg_portal_login_failed'))
     if not user.multipoint_supplier:
         return error_response(HTTPStatus.FORBIDDEN, 'no_supplier',
-            gettext('multipoint_suppliers.msg_portal_no_supplier'))
+            gettext('multipoint_portal.msg_portal_no_supplier'))
     key = user.new_session()
     response = json_response(me_json(Portal(pool, user, key)))
     set_session_cookie(request, response, pool.database_name, key,
@@ -345,7 +363,7 @@ def password_reset(request, pool, portal):
     email = request_json(request).get('email')
     if not isinstance(email, str) or not email.strip():
         raise RequestError(gettext(
-                'multipoint_suppliers.msg_portal_email_needed'))
+                'multipoint_portal.msg_portal_email_needed'))
     users = WebUser.search([
             ('email', '=', email.strip().lower()),
             ('multipoint_supplier', '!=', None),
@@ -353,7 +371,7 @@ def password_reset(request, pool, portal):
     if users:
         WebUser.reset_password(users)
     return json_response({'message': gettext(
-                'multipoint_suppliers.msg_portal_reset_sent')})
+                'multipoint_portal.msg_portal_reset_sent')})
 
 
 def check_password(pool, password, users):
@@ -363,13 +381,13 @@ def check_password(pool, password, users):
     length = config.getint('password', 'length', default=0)
     if len(password.encode('utf-8')) < length:
         raise RequestError(gettext(
-                'multipoint_suppliers.msg_portal_password_short',
+                'multipoint_portal.msg_portal_password_short',
                 length=length))
     try:
         User.validate_password(password, users)
     except PasswordError:
         raise RequestError(gettext(
-                'multipoint_suppliers.msg_portal_password_rejected'))
+                'multipoint_portal.msg_portal_password_rejected'))
 
 
 @portal_route('/password/set', {'POST'}, login=False)
@@ -381,14 +399,14 @@ def password_set(request, pool, portal):
         data.get('email'), data.get('token'), data.get('password'))
     if not all(isinstance(v, str) and v for v in [email, token, password]):
         raise RequestError(gettext(
-                'multipoint_suppliers.msg_portal_reset_invalid'))
+                'multipoint_portal.msg_portal_reset_invalid'))
     users = WebUser.search([('email', '=', email.strip().lower())])
     check_password(pool, password, users)
     if not WebUser.set_password_token(email.strip(), token, password):
         raise RequestError(gettext(
-                'multipoint_suppliers.msg_portal_reset_invalid'))
+                'multipoint_portal.msg_portal_reset_invalid'))
     return json_response({'message': gettext(
-                'multipoint_suppliers.msg_portal_password_set')})
+                'multipoint_portal.msg_portal_password_set')})
 
 
 # -- parcels ------------------------------------------------------------
@@ -456,7 +474,7 @@ def parse_date(value):
         return dt.date.fromisoformat(value)
     except ValueError:
         raise RequestError(gettext(
-                'multipoint_suppliers.msg_portal_bad_date', value=value))
+                'multipoint_portal.msg_portal_bad_date', value=value))
 
 
 def parse_int(value, default=None):
@@ -466,7 +484,7 @@ def parse_int(value, default=None):
         return int(value)
     except ValueError:
         raise RequestError(gettext(
-                'multipoint_suppliers.msg_portal_bad_number', value=value))
+                'multipoint_portal.msg_portal_bad_number', value=value))
 
 
 def parcels_domain(portal, args):
@@ -475,7 +493,7 @@ def parcels_domain(portal, args):
     if state:
         if state not in dict(STATES):
             raise RequestError(gettext(
-                    'multipoint_suppliers.msg_portal_bad_state', state=state))
+                    'multipoint_portal.msg_portal_bad_state', state=state))
         domain.append(('state', '=', state))
     point = parse_int(args.get('point'))
     if point is not None:
@@ -612,13 +630,13 @@ def import_request(request, portal):
     served = [p.point for p in account.points if p.point.id == point_id]
     if not served:
         raise NotFoundError(gettext(
-                'multipoint_suppliers.msg_portal_point_unknown'))
+                'multipoint_portal.msg_portal_point_unknown'))
     check_import(account, served[0])
     upload = request.files.get('file')
     data = upload.read() if upload else b''
     if not data:
         raise RequestError(gettext(
-                'multipoint_suppliers.msg_portal_file_missing'))
+                'multipoint_portal.msg_portal_file_missing'))
     return account, served[0], data, os.path.basename(
         upload.filename or '') or None
 
@@ -741,72 +759,9 @@ def key_revoke(request, pool, portal, key_id):
     applications = supplier_keys(pool, portal, [('id', '=', key_id)])
     if not applications:
         raise NotFoundError(gettext(
-                'multipoint_suppliers.msg_portal_key_unknown'))
+                'multipoint_portal.msg_portal_key_unknown'))
     UserApplication.revoke(applications)
     return json_response(key_json(UserApplication(key_id)))
-
-
-# -- tickets ----------------------------------------------------------------
-
-def ticket_model(pool):
-    if not has_model(pool, 'multipoint.ticket'):
-        raise NotFoundError(gettext(
-                'multipoint_suppliers.msg_portal_unavailable'))
-    return pool.get('multipoint.ticket')
-
-
-def public_message(message):
-    # who of the network wrote is not the supplier's business; the page
-    # names the point
-    if not message['from_supplier']:
-        message = dict(message, author=None)
-    return message
-
-
-def ticket_json(ticket, thread=True):
-    result = {k: v for k, v in ticket.items() if k != 'messages'}
-    result['message_count'] = len(ticket['messages'])
-    if thread:
-        result['messages'] = [public_message(m) for m in ticket['messages']]
-    return result
-
-
-@portal_route('/tickets', {'GET'})
-def tickets(request, pool, portal):
-    Ticket = ticket_model(pool)
-    return json_response({'tickets': [ticket_json(t, thread=False)
-                for t in Ticket.supplier_tickets(portal.supplier)]})
-
-
-@portal_route('/tickets/<int:ticket_id>', {'GET'})
-def ticket(request, pool, portal, ticket_id):
-    Ticket = ticket_model(pool)
-    found = Ticket.supplier_tickets(portal.supplier, ticket_id)
-    if not found:
-        raise NotFoundError(gettext(
-                'multipoint_suppliers.msg_portal_ticket_unknown',
-                ticket=ticket_id))
-    return json_response(ticket_json(found[0]))
-
-
-@portal_route('/tickets/<int:ticket_id>/reply', {'POST'},
-    max_size=UPLOAD_SIZE)
-def ticket_reply(request, pool, portal, ticket_id):
-    "The supplier's answer, with files, in the ticket's thread"
-    Ticket = ticket_model(pool)
-    files = [(os.path.basename(f.filename or '') or 'file', f.read())
-        for f in request.files.getlist('attachments')]
-    message = Ticket.supplier_reply(ticket_id, portal.supplier,
-        request.form.get('body'), files)
-    return json_response(public_message(message),
-        status=HTTPStatus.CREATED)
-
-
-@portal_route('/tickets/attachments/<int:attachment_id>', {'GET'})
-def ticket_attachment(request, pool, portal, attachment_id):
-    Ticket = ticket_model(pool)
-    name, data = Ticket.supplier_attachment(portal.supplier, attachment_id)
-    return download_response(name, data, 'application/octet-stream')
 
 
 def download_response(name, data, content_type):
@@ -851,7 +806,7 @@ def settlement_json(settlement, states):
 def settlement_model(pool):
     if not has_model(pool, 'multipoint.settlement'):
         raise NotFoundError(gettext(
-                'multipoint_suppliers.msg_portal_unavailable'))
+                'multipoint_portal.msg_portal_unavailable'))
     return pool.get('multipoint.settlement')
 
 
@@ -926,7 +881,7 @@ def settlement_agree(request, pool, portal, settlement_id):
     settlement = portal.settlement(settlement_id)
     if settlement.state not in {'sent', 'disputed'}:
         raise RequestError(gettext(
-                'multipoint_suppliers.msg_portal_settlement_answered',
+                'multipoint_portal.msg_portal_settlement_answered',
                 settlement=settlement.rec_name))
     Settlement.agree([settlement])
     return json_response(settlement_json(Settlement(settlement.id),
@@ -941,7 +896,7 @@ def settlement_dispute(request, pool, portal, settlement_id):
     comment = request_json(request).get('comment')
     if settlement.state != 'sent':
         raise RequestError(gettext(
-                'multipoint_suppliers.msg_portal_settlement_answered',
+                'multipoint_portal.msg_portal_settlement_answered',
                 settlement=settlement.rec_name))
     if not isinstance(comment, str):
         comment = ''

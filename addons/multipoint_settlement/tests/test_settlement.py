@@ -13,8 +13,8 @@ from trytond.modules.multipoint_core.tests.tools import (
 from trytond.modules.multipoint_pos.tests.pos_tools import (
     fiscalize, pos_point, settings, setup_accounting, stored_parcel,
     supplier)
-from trytond.modules.multipoint_suppliers.exceptions import SettlementError
-from trytond.modules.multipoint_suppliers.tests.settlement_tools import (
+from trytond.modules.multipoint_settlement.exceptions import SettlementError
+from trytond.modules.multipoint_settlement.tests.settlement_tools import (
     D, Month, configure, pay, pdf_text, report_csv, set_event_date,
     their_rows)
 from trytond.modules.multipoint_suppliers.tests.tools import create_account
@@ -36,7 +36,7 @@ def balance(account, party=None):
 
 
 class SettlementTestCase(DBTestCase):
-    module = 'multipoint_suppliers'
+    module = 'multipoint_settlement'
     language = 'ru'
 
     def setUp(self):
