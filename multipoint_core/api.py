@@ -788,29 +788,50 @@ def answer(func, request, *args, access_message=None, **kwargs):
 # -- the operator API's wrapper -------------------------------------------
 
 def operator_api(func):
-    "Run func as the session's user with access checks and JSON errors"
-    @with_transaction(user='request')
-    def run(request, pool, *args, **kwargs):
-        transaction = Transaction()
-        User = pool.get('res.user')
-        context = User.multipoint_context()
-        if not context.get('language'):
-            context['language'] = 'ru'
+    """Run func as the session's user with access checks and JSON errors.
 
-        def call(request, *args, **kwargs):
-            validate_request(request)
-            with check_access():
-                return func(request, pool, *args, **kwargs)
-        with transaction.set_context(context):
-            return answer(call, request, *args, **kwargs)
+    The session is checked in the request's own transaction (the
+    transaction starts as root, then takes the session's user before any
+    work), where trytond's `with_transaction(user='request')` checks it in a
+    transaction of its own first: two transactions per request."""
+    @with_transaction(user=0)
+    def run(request, pool, login, *args, **kwargs):
+        transaction = Transaction()
+        if login:
+            user_id = login
+        else:
+            user_id = pool.get('ir.session').api_user(
+                request.session.userid, request.session.token)
+        if not user_id:
+            return unauthorized_response()
+        with transaction.set_user(user_id):
+            User = pool.get('res.user')
+            context = User.multipoint_context()
+            if not context.get('language'):
+                context['language'] = 'ru'
+
+            def call(request, *args, **kwargs):
+                validate_request(request)
+                with check_access():
+                    return func(request, pool, *args, **kwargs)
+            with transaction.set_context(context):
+                return answer(call, request, *args, **kwargs)
 
     @wraps(func)
     def wrapper(request, pool, *args, **kwargs):
-        if not request.user_id:
-            return error_response(HTTPStatus.UNAUTHORIZED, 'unauthorized',
-                MESSAGES['unauthorized'])
-        return run(request, pool, *args, **kwargs)
+        login = None
+        if request.session is None:
+            # a login and password in the request: trytond checks them
+            login = request.user_id if request.authorization else None
+            if not login:
+                return unauthorized_response()
+        return run(request, pool, login, *args, **kwargs)
     return guard(wrapper)
+
+
+def unauthorized_response():
+    return error_response(HTTPStatus.UNAUTHORIZED, 'unauthorized',
+        MESSAGES['unauthorized'])
 
 
 # -- unknown paths and methods under the API prefixes ---------------------

@@ -1,5 +1,20 @@
+import datetime as dt
+
+from sql import Literal, Null
+
+from trytond import backend, config
+from trytond.cache import Cache
 from trytond.pool import Pool, PoolMeta
+from trytond.tools import sqlite_apply_types
 from trytond.transaction import Transaction, without_check_access
+
+# How long the operator API takes a checked session on trust: a scan then
+# costs no query for it. A logout, an expired session or a change of the
+# user (deactivated, new password) drops every trusted session at once in
+# this process, and in the others at their next request when the cache is
+# synchronised by channel ([cache] clean_timeout = 0, as `make serve`
+# configures it); otherwise within these seconds at the latest.
+SESSION_TRUST = dt.timedelta(seconds=30)
 
 # Models whose record rules filter on the points of the current user
 POINT_RULED_MODELS = {
@@ -17,6 +32,58 @@ POINT_RULED_MODELS = {
     'multipoint.receipt',
     'stock.location',
     }
+
+
+class Session(metaclass=PoolMeta):
+    __name__ = 'ir.session'
+    _api_user_cache = Cache('ir_session.multipoint_api_user', context=False)
+
+    @classmethod
+    def api_user(cls, user_id, key):
+        """The user of the session key, or None when it is unknown, of
+        another address, older than [session] max_age or of an inactive
+        user. One query inside the request's own transaction, where
+        trytond's check opens a transaction of its own for it."""
+        pool = Pool()
+        User = pool.get('res.user')
+        ip_address, _ = Transaction().remote_address()
+        ip_address = str(ip_address) if ip_address else None
+        now = dt.datetime.now()
+        cache_key = (user_id, key, ip_address)
+        trusted_until = cls._api_user_cache.get(cache_key)
+        if trusted_until and trusted_until > now:
+            return user_id
+
+        session = cls.__table__()
+        user = User.__table__()
+        where = ((session.create_uid == user_id) & (session.key == key)
+            & (user.active == Literal(True)))
+        if ip_address:
+            where &= session.ip_address == ip_address
+        else:
+            where &= session.ip_address == Null
+        query = session.join(user, condition=session.create_uid == user.id
+            ).select(session.create_date.as_('create_date'), where=where,
+                limit=1)
+        if backend.name == 'sqlite':
+            sqlite_apply_types(query, ['DATETIME'])
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*query)
+        row = cursor.fetchone()
+        if not row:
+            return None
+        expires = row[0] + dt.timedelta(
+            seconds=config.getint('session', 'max_age'))
+        if expires <= now:
+            return None
+        cls._api_user_cache.set(cache_key, min(now + SESSION_TRUST, expires))
+        return user_id
+
+    @classmethod
+    def on_modification(cls, mode, sessions, field_names=None):
+        super().on_modification(mode, sessions, field_names=field_names)
+        if mode == 'delete':
+            cls._api_user_cache.clear()
 
 
 class Rule(metaclass=PoolMeta):

@@ -2,7 +2,7 @@ from collections.abc import Mapping
 
 from trytond.cache import Cache
 from trytond.model import fields
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
 
@@ -32,3 +32,5 @@ class User(metaclass=PoolMeta):
     def on_modification(cls, mode, users, field_names=None):
         super().on_modification(mode, users, field_names=field_names)
         cls._multipoint_context_cache.clear()
+        # a deactivated user or a new password ends the trusted sessions
+        Pool().get('ir.session')._api_user_cache.clear()

@@ -23,6 +23,7 @@ from trytond.wsgi import app
 # the API toolkit, imported from here by the other modules' routes too
 from .api import (  # noqa: F401
     error_code, error_response, json_response, operator_api, request_json)
+from .parcel_json import parcels_json
 from .exceptions import (
     BarcodeEmptyError, BarcodeError, NotFoundError, RequestError)
 
@@ -36,24 +37,8 @@ def mask_phone(phone):
 
 
 def parcel_json(parcel):
-    return {
-        'id': parcel.id,
-        'supplier': {'id': parcel.supplier.id,
-            'name': parcel.supplier.rec_name},
-        'order_number': parcel.order_number,
-        'point': parcel.point.id,
-        'state': parcel.state,
-        'state_name': parcel.state_string,
-        'recipient_name': parcel.recipient_name,
-        'recipient_phone': mask_phone(parcel.recipient_phone),
-        'amount_due': str(parcel.amount_due),
-        'prepaid': parcel.prepaid,
-        'size_class': parcel.size_class,
-        'cell': cell_json(parcel.cell) if parcel.cell else None,
-        'storage_deadline': parcel.storage_deadline,
-        'places': [{'barcode': p.barcode, 'state': p.state,
-                'damaged': p.damaged} for p in parcel.places],
-        }
+    "The JSON of one parcel the user may read (parcel_json.parcels_json)"
+    return parcels_json([parcel])[0]
 
 
 def cell_json(cell):
@@ -134,21 +119,26 @@ def get_reception(pool, reception_id):
         'multipoint_core.msg_api_reception_unknown', reception=reception_id)
 
 
+@app.route(PREFIX + '/session', methods={'GET'})
+@operator_api
+def session(request, pool):
+    "Whether the session is still valid: its user, nothing read"
+    return json_response({'user': Transaction().user})
+
+
 @app.route(PREFIX + '/lookup', methods={'GET'})
 @operator_api
 def lookup(request, pool):
     "A scanned code: a parcel place barcode or a cell barcode"
-    Place = pool.get('multipoint.parcel.place')
+    Parcel = pool.get('multipoint.parcel')
     Location = pool.get('stock.location')
     code = (request.args.get('code') or '').strip()
     if not code:
         raise BarcodeEmptyError(gettext('multipoint_core.msg_barcode_empty'))
-    places = Place.search([('barcode', '=', code)], limit=10)
-    if places:
-        return json_response({
-                'type': 'parcel',
-                'parcels': [parcel_json(p.parcel) for p in places],
-                })
+    parcels = parcels_json(Parcel.search(
+            [('places.barcode', '=', code)], limit=10, query=True))
+    if parcels:
+        return json_response({'type': 'parcel', 'parcels': parcels})
     cells = Location.search([
             ('barcode', '=', code),
             ('storage_kind', '=', 'cell'),
@@ -290,21 +280,34 @@ def current_point(pool, data):
     return points[0]
 
 
-def issue_parcel_json(parcel, terms):
-    term = terms.get((parcel.supplier.id, parcel.point.id))
-    return dict(parcel_json(parcel),
-        lines=[{'id': l.id, 'name': l.name, 'quantity': l.quantity,
-                'unit_price': str(l.unit_price), 'vat_rate': l.vat_rate,
-                'refusable': bool(l.refusable)} for l in parcel.lines],
-        code_locked=bool(parcel.code_locked_until
-            and parcel.code_locked_until > dt.datetime.utcnow()),
-        rules={
-            'id_check_required': bool(term and term.id_check_required),
-            'id_check_replaces_code': bool(
-                term and term.id_check_replaces_code),
-            'signature_required': bool(term and term.signature_required),
-            'partial_buyout': bool(term and term.partial_buyout),
-            })
+def issue_parcels_json(parcels, terms):
+    "The parcels as the issue screen needs them: items and supplier rules"
+    Line = Pool().get('multipoint.parcel.line')
+    lines = {}
+    for line in Line.search([('parcel', 'in', [p.id for p in parcels])],
+            order=[('id', 'ASC')]):
+        lines.setdefault(line.parcel.id, []).append(line)
+    shown = {p['id']: p for p in parcels_json(parcels)}
+    now = dt.datetime.utcnow()
+    result = []
+    for parcel in parcels:
+        term = terms.get((parcel.supplier.id, parcel.point.id))
+        result.append(dict(shown[parcel.id],
+            lines=[{'id': l.id, 'name': l.name, 'quantity': l.quantity,
+                    'unit_price': str(l.unit_price), 'vat_rate': l.vat_rate,
+                    'refusable': bool(l.refusable)}
+                for l in lines.get(parcel.id, [])],
+            code_locked=bool(parcel.code_locked_until
+                and parcel.code_locked_until > now),
+            rules={
+                'id_check_required': bool(term and term.id_check_required),
+                'id_check_replaces_code': bool(
+                    term and term.id_check_replaces_code),
+                'signature_required': bool(
+                    term and term.signature_required),
+                'partial_buyout': bool(term and term.partial_buyout),
+                }))
+    return result
 
 
 @app.route(PREFIX + '/issue/search', methods={'POST'})
@@ -324,8 +327,7 @@ def issue_search(request, pool):
         (p.supplier.id, p.point.id) for p in matched + group)
     return json_response({
             'matched': [p.id for p in matched],
-            'parcels': [issue_parcel_json(p, terms)
-                for p in (group or matched)],
+            'parcels': issue_parcels_json(group or matched, terms),
             })
 
 
@@ -397,8 +399,7 @@ def issue(request, pool):
         return code_failure_response(pool, failures)
     Parcel.issue_to_recipient(parcels, point, verifications,
         refused=refused, signature=bool(data.get('signature')))
-    return json_response({'issued': [
-                parcel_json(p) for p in Parcel.browse(parcels)]})
+    return json_response({'issued': parcels_json(parcels)})
 
 
 @app.route(PREFIX + '/issue/refuse', methods={'POST'})
@@ -413,8 +414,7 @@ def issue_refuse(request, pool):
     if not ids or len(parcels) != len(set(ids)):
         raise NotFoundError(gettext('multipoint_core.msg_issue_nothing'))
     Parcel.refuse_at_desk(parcels, data.get('reason'))
-    return json_response({'refused': [
-                parcel_json(p) for p in Parcel.browse(parcels)]})
+    return json_response({'refused': parcels_json(parcels)})
 
 
 def return_batch_json(batch):
