@@ -6,7 +6,7 @@ MULTIPOINT_BENCH_DB ?= postgresql://postgres@127.0.0.1:5432/multipoint_bench
 export MULTIPOINT_BENCH_DB
 BENCH_ARGS ?=
 
-.PHONY: help setup demo test test-sqlite test-postgresql test-all bench bench-suppliers faults clean distclean
+.PHONY: help setup demo serve test test-sqlite test-postgresql test-all bench bench-suppliers faults clean distclean
 
 help: ## list the targets
 	@echo "Multipoint (Tryton 8.0 modules) - make targets:"
@@ -16,13 +16,18 @@ help: ## list the targets
 	@echo "Variables: MULTIPOINT_DB=postgresql://user@host:port/db (demo on PostgreSQL),"
 	@echo "  MULTIPOINT_LISTEN=127.0.0.1:8000, DEMO_PARCELS=600,"
 	@echo "  MULTIPOINT_TEST_PG=postgresql://postgres@127.0.0.1:5432/ (test-postgresql),"
-	@echo "  MULTIPOINT_BENCH_DB=$(MULTIPOINT_BENCH_DB), BENCH_ARGS='...'"
+	@echo "  MULTIPOINT_BENCH_DB=$(MULTIPOINT_BENCH_DB), BENCH_ARGS='...',"
+	@echo "  MULTIPOINT_WORKERS=<web processes of make serve>, SERVE_ARGS='...'"
 
 setup: ## create .venv, install the suite editable, fetch sao (idempotent)
 	@bash scripts/setup.sh
 
 demo: ## set up, create + fill the demo database on first run, serve on http://127.0.0.1:8000/
 	@bash scripts/demo.sh
+
+serve: ## production serving on PostgreSQL (MULTIPOINT_DB): gunicorn N web processes + trytond-worker + trytond-cron
+	@bash scripts/setup.sh
+	.venv/bin/python scripts/serve.py $(SERVE_ARGS)
 
 test: ## the whole suite on SQLite (pytest + proteus scenarios)
 	@bash scripts/test.sh sqlite

@@ -25,11 +25,16 @@ Steps:
    when its ``BENCH-1000`` manifest is still unreceived, and then updated
    with ``trytond-admin -u`` to the module code of the checkout (unless
    ``--no-update``); otherwise it is generated as above.
-2. A real ``trytond`` server on a free local port (subprocess, its own
-   temporary configuration, log in the temporary folder); ``--servers N``
-   starts N of them and spreads the lookup clients over them, as a
-   multi-process deployment would (the plain ``trytond`` command is one
-   process with threads, so one core for Python).
+2. The server as production runs it: ``scripts/serve.py`` (``make
+   serve``): gunicorn with ``--workers`` web processes × ``--threads``
+   threads (default 2 × 4) and trytond-worker, the scheduled jobs off,
+   with the measuring additions of scripts/bench_app.py (an empty
+   authenticated route written Tryton's way, and the SQL statements of
+   each request in an ``X-SQL-Statements`` header). Beside it the floor,
+   scripts/bench_floor.py, served the same way.
+   Step 0 (scripts/bench_compare.py, unless ``--no-compare``): wrk loads
+   our lookup, Tryton's generic search_read of the same data, the empty
+   routes and the floor side by side: req/s, p50/p95/p99 and the ratios.
 3. Login as an operator of the first point with ``POST
    /<db>/session/login`` ``{"params": [login, {"password": pw}, "ru"]}``.
    The session cookie is set ``Secure``, so it is sent back by hand in a
@@ -69,6 +74,7 @@ per request, to show where the time goes.
 The server is stopped at the end (also on errors and Ctrl-C).
 """
 import argparse
+import json
 import os
 import random
 import shutil
@@ -89,51 +95,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import demo_data  # noqa: E402 (logins, points and manifest of the data)
+from bench_tools import (  # noqa: E402
+    fmt_stats, log, percentile, stats, venv_bin)
+import bench_compare  # noqa: E402 (side by side: ours, Tryton's, the floor)
 import bench_service  # noqa: E402 (serving recipients, inventory)
 
 MODULES = ['multipoint_core', 'multipoint_pos', 'multipoint_suppliers',
     'multipoint_tickets', 'multipoint_settlement', 'multipoint_portal']
-TARGETS = {'lookup': 30.0, 'scan': 50.0, 'pay': 150.0}
+TARGETS = {'lookup': 30.0, 'scan': 50.0, 'search': 30.0, 'pay': 150.0,
+    'pay_statements': 60, 'scale': 1.2}
 DEFAULT_URL = 'postgresql://postgres@127.0.0.1:5432/multipoint_bench'
-
-
-def log(message, *args):
-    print(message % args if args else message, flush=True)
-
-
-def venv_bin(name):
-    "The script next to the running python (the .venv), else from PATH"
-    path = os.path.join(os.path.dirname(sys.executable), name)
-    return path if os.path.exists(path) else (shutil.which(name) or name)
-
-
-def percentile(values, p):
-    if not values:
-        return float('nan')
-    values = sorted(values)
-    k = (len(values) - 1) * p / 100
-    f = int(k)
-    c = min(f + 1, len(values) - 1)
-    return values[f] + (values[c] - values[f]) * (k - f)
-
-
-def stats(latencies):
-    "p50/p95/p99/mean/max in ms of latencies in seconds"
-    ms = [x * 1000 for x in latencies]
-    return {
-        'count': len(ms),
-        'p50': percentile(ms, 50),
-        'p95': percentile(ms, 95),
-        'p99': percentile(ms, 99),
-        'mean': statistics.fmean(ms) if ms else float('nan'),
-        'max': max(ms) if ms else float('nan'),
-        }
-
-
-def fmt_stats(s):
-    return (f"p50 {s['p50']:.1f} ms, p95 {s['p95']:.1f} ms, "
-        f"p99 {s['p99']:.1f} ms, mean {s['mean']:.1f} ms, "
-        f"max {s['max']:.1f} ms")
 
 
 # ---------------------------------------------------------------- database
@@ -334,57 +305,26 @@ def free_port():
 
 
 class Server:
+    "trytond served by scripts/serve.py (gunicorn), the bench's app"
 
-    def __init__(self, config, db, port, env, folder, index=0):
-        self.base = f'http://127.0.0.1:{port}'
+    def __init__(self, db, port, env, folder, workers, threads):
         self.db = db
-        self.logfile = os.path.join(folder, f'trytond-{index}.log')
-        self.process = None
-        self.config = config
-        self.env = env
+        self.served = bench_compare.serve_tryton(
+            f'{db.uri}{db.name}', port, workers, threads, env,
+            os.path.join(folder, 'serve.log'))
+        self.base = self.served.base
+        self.logfile = self.served.logfile
 
     def start(self):
-        log("Starting trytond on %s (log %s)", self.base, self.logfile)
-        self.log_fp = open(self.logfile, 'w')
-        self.process = subprocess.Popen(
-            [venv_bin('trytond'), '-c', self.config, '-d', self.db.name],
-            env=self.env, stdout=self.log_fp, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        started = time.time()
-        while time.time() - started < 120:
-            if self.process.poll() is not None:
-                raise SystemExit(
-                    f"trytond exited with {self.process.returncode}; see "
-                    f"{self.logfile}:\n" + open(self.logfile).read()[-3000:])
-            try:
-                requests.get(self.api('lookup'), timeout=2)
-                log("  ready in %.1f s, pid %d", time.time() - started,
-                    self.process.pid)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.3)
-        raise SystemExit("trytond did not answer within 120 s")
+        log("Starting %s (log %s)", ' '.join(self.served.command[1:]),
+            self.logfile)
+        self.served.start(f'/{self.db.name}/multipoint/api/v1/session')
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process:
-            self.log_fp.close()
+        self.served.stop()
 
     def memory(self):
-        "VmHWM (peak) and VmRSS of the server in MiB"
-        values = {}
-        with open(f'/proc/{self.process.pid}/status') as fp:
-            for line in fp:
-                key, _, value = line.partition(':')
-                if key in {'VmHWM', 'VmRSS'}:
-                    values[key] = int(value.split()[0]) / 1024
-        return values
+        return self.served.memory()
 
     def api(self, path):
         return f'{self.base}/{self.db.name}/multipoint/api/v1/{path}'
@@ -405,7 +345,29 @@ class Server:
                 f"{response.headers}")
         # Set-Cookie has Secure: requests would not send it over http
         session.headers['Cookie'] = f'tryton_session={cookie}'
+        session.hooks['response'].append(count_statements)
         return session
+
+
+# SQL statements per request, per operation, from the server's
+# X-SQL-Statements header (scripts/bench_app.py)
+STATEMENTS = {}
+
+
+def count_statements(response, *args, **kwargs):
+    count = response.headers.get('X-SQL-Statements')
+    if count is None or response.status_code >= 400:
+        return
+    path = urlsplit(response.request.url).path.split('/api/v1/', 1)[-1]
+    operation = '/'.join('{id}' if part.isdigit() else part
+        for part in path.split('/'))
+    STATEMENTS.setdefault(f'{response.request.method} {operation}', []
+        ).append(int(count))
+
+
+def statements(operation):
+    counts = STATEMENTS.get(operation)
+    return statistics.median(counts) if counts else float('nan')
 
 
 # ---------------------------------------------------------------- measures
@@ -701,10 +663,16 @@ def parse_args(argv=None):
     parser.add_argument('--parcels', type=int, default=100000)
     parser.add_argument('--clients', type=int, default=4,
         help="concurrent lookup clients")
-    parser.add_argument('--servers', type=int, default=1,
-        help="trytond processes; the lookup clients are spread over them "
-        "as a multi-process deployment (uwsgi, gunicorn) would do "
-        "(default 1: the plain trytond command)")
+    parser.add_argument('--workers', type=int, default=2,
+        help="web processes of gunicorn (scripts/serve.py), default 2")
+    parser.add_argument('--threads', type=int, default=4,
+        help="threads per web process, default 4")
+    parser.add_argument('--no-compare', action='store_true',
+        help="skip step 0, the side-by-side comparison with wrk")
+    parser.add_argument('--compare-seconds', type=int, default=10,
+        help="seconds of wrk per path and round (default 10)")
+    parser.add_argument('--compare-rounds', type=int, default=2,
+        help="rounds of the comparison; medians are reported (default 2)")
     parser.add_argument('--lookups', type=int, default=2000)
     parser.add_argument('--searches', type=int, default=300,
         help="searches by the last 4 phone digits")
@@ -742,10 +710,7 @@ def main(argv=None):
     rng = random.Random(args.seed)
     folder = tempfile.mkdtemp(prefix='multipoint-bench-')
     env = bench_env(folder)
-    ports = [free_port() for _ in range(max(args.servers, 1))]
-    configs = [write_config(folder, db, port, i)
-        for i, port in enumerate(ports)]
-    config = configs[0]
+    config = write_config(folder, db, free_port())
     login, password, _, groups, codes, _ = operator_of(args.operator)
     first_point = demo_data.POINTS[0]['code']
     if first_point not in codes:
@@ -758,19 +723,38 @@ def main(argv=None):
     points = point_ids(db, codes)
     barcodes, population = lookup_barcodes(db, points.values(),
         args.lookups + 50, rng)
-    servers = [Server(c, db, port, env, folder, i)
-        for i, (c, port) in enumerate(zip(configs, ports))]
-    server = servers[0]
+    # the demo fiscal register for the receipts of issue/pay
+    env['TRYTOND_MULTIPOINT_FISCAL__DRIVER'] = 'demo'
+    server = Server(db, free_port(), env, folder, args.workers, args.threads)
+    servers = [server]
+    floor = bench_compare.serve_floor(db.uri, free_port(), args.workers,
+        args.threads, env, os.path.join(folder, 'floor.log'))
     load_start = loadavg()
+    compared = ratios = None
     try:
-        for s in servers:
-            s.start()
+        server.start()
         idle = server.memory()
+        if not args.no_compare:
+            floor.start(f'/{db.name}/floor/session')
+            log("")
+            log("0. Side by side (wrk): our lookup, Tryton's search_read, "
+                "empty routes and the floor, on the same data")
+            header = bench_compare.session_header(server.base, db.name,
+                login, password)
+            compared = bench_compare.compare(db.name,
+                {'ours': server.served, 'floor': floor}, header,
+                barcodes, duration=args.compare_seconds,
+                rounds=args.compare_rounds, connections=args.clients,
+                folder=folder)
+            floor.stop()
+            ratios = bench_compare.report(compared, args.clients,
+                args.workers, args.threads, args.compare_seconds,
+                args.compare_rounds)
         log("")
         log("1. Lookups by barcode as %s (%s): %d requests from %d "
-            "clients on %d trytond process(es), barcodes drawn from %d "
+            "clients on %d web process(es), barcodes drawn from %d "
             "places", login, ', '.join(codes), args.lookups, args.clients,
-            len(servers), population)
+            args.workers, population)
         single = None
         if args.single and args.clients > 1:
             single = bench_lookups(servers, login, password,
@@ -834,24 +818,43 @@ def main(argv=None):
             len(pay['failures']))
         for failure in pay['failures'][:10]:
             log("   FAILED: %s", failure)
-        memory = max((s.memory() for s in servers),
-            key=lambda m: m.get('VmHWM', 0))
+        memory = server.memory()
     finally:
-        for s in servers:
-            s.stop()
+        floor.stop()
+        server.stop()
 
     log("")
     log("Summary (%s, %d parcels, trytond %s; load average %s at the start, "
         "%s at the end, %d CPUs)", db.name, figures.get('parcels', 0),
         trytond_version(), load_start, loadavg(), os.cpu_count())
-    rows = [
-        ("barcode lookup p95", f"{lookups['p95']:.1f} ms",
-            f"<= {TARGETS['lookup']:.0f} ms",
-            lookups['p95'] <= TARGETS['lookup']),
+    rows = []
+    if compared:
+        look, floor_look = compared['lookup'], compared['floor_lookup']
+        rows += [
+            ("lookup throughput / floor (wrk)",
+                f"{ratios['lookup_vs_floor'] * 100:.0f} % "
+                f"({look['rate']:.0f} / {floor_look['rate']:.0f} req/s)",
+                ">= 50 %", ratios['lookup_vs_floor'] >= 0.5),
+            ("lookup / Tryton's search_read (wrk)",
+                f"{ratios['lookup_vs_search_read']:.1f} × "
+                f"({compared['search_read']['rate']:.0f} req/s)",
+                ">= 5 ×", ratios['lookup_vs_search_read'] >= 5),
+            ("lookup p95 (wrk)", f"{look['p95']:.1f} ms "
+                f"(p50 {look['p50']:.1f}, p99 {look['p99']:.1f})",
+                f"<= {TARGETS['lookup']:.0f} ms",
+                look['p95'] <= TARGETS['lookup']),
+            ("empty authenticated route / floor",
+                f"{ratios['empty_ours_vs_floor'] * 100:.0f} % ours, "
+                f"{ratios['empty_tryton_vs_floor'] * 100:.0f} % Tryton's",
+                ">= 60 %", ratios['empty_ours_vs_floor'] >= 0.6),
+            ]
+    rows += [
+        ("barcode lookup p95 (requests)", f"{lookups['p95']:.1f} ms",
+            "", None),
         ("lookup p50 / p99", f"{lookups['p50']:.1f} / "
             f"{lookups['p99']:.1f} ms", "", None),
         ("lookups per second", f"{lookups['rate']:.0f} "
-            f"({args.clients} clients, {len(servers)} process(es))", "",
+            f"({args.clients} clients, {args.workers} process(es))", "",
             None),
         ]
     if single:
@@ -869,13 +872,19 @@ def main(argv=None):
         ("1,000 scans, total", f"{acceptance['total']:.1f} s", "", None),
         ("close of the reception", f"{acceptance['close']:.2f} s", "",
             None),
-        ("search by phone digits p50 / p95",
-            f"{search['p50']:.1f} / {search['p95']:.1f} ms", "", None),
+        ("search by phone digits p95",
+            f"{search['p95']:.1f} ms (p50 {search['p50']:.1f})",
+            f"<= {TARGETS['search']:.0f} ms",
+            search['p95'] <= TARGETS['search']),
         ("issue of a prepaid parcel p50 / p95",
             f"{issue['issue']['p50']:.1f} / {issue['issue']['p95']:.1f} ms",
             "", None),
         ("issue + payment + receipt p95", f"{pay['p95']:.1f} ms",
             f"<= {TARGETS['pay']:.0f} ms", pay['p95'] <= TARGETS['pay']),
+        ("issue + payment + receipt, SQL statements",
+            f"{statements('POST issue/pay'):.0f} per request",
+            f"<= {TARGETS['pay_statements']}",
+            statements('POST issue/pay') <= TARGETS['pay_statements']),
         ("issue + payment + receipt p50 / p99",
             f"{pay['p50']:.1f} / {pay['p99']:.1f} ms", "", None),
         ("paid issues per second",
@@ -885,10 +894,17 @@ def main(argv=None):
         ("inventory scan p50 / p95",
             f"{inventory['p50']:.1f} / {inventory['p95']:.1f} ms "
             f"({inventory['count']} scans)", "", None),
-        ("trytond peak RSS (VmHWM)", f"{memory.get('VmHWM', 0):.0f} MiB "
-            f"per process "
-            f"(idle {idle.get('VmRSS', 0):.0f})", "", None),
+        ("SQL statements per request (median)", ', '.join(
+                f"{label} {statements(op):.0f}" for label, op in [
+                    ('session', 'GET session'), ('lookup', 'GET lookup'),
+                    ('scan', 'POST receptions/{id}/scans'),
+                    ('search', 'POST issue/search'),
+                    ('issue', 'POST issue'),
+                    ('paid issue', 'POST issue/pay')]), "", None),
+        ("web process peak RSS (VmHWM)", f"{memory.get('VmHWM', 0):.0f} "
+            f"MiB (idle {idle.get('VmRSS', 0):.0f})", "", None),
         ]
+    rows += scale_rows(args, figures, compared)
     if figures.get('generate_s'):
         rows.insert(0, ("demo data generation",
                 f"{figures['generate_s']:.0f} s "
@@ -896,7 +912,7 @@ def main(argv=None):
                 "incl. start-up)", "", None))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for name, value, target, met in rows:
-        status = '' if met is None else ('met' if met else 'NOT MET')
+        status = '' if met is None else ('✅' if met else '❌')
         log("  %s  %s  %s  %s", name.ljust(widths[0]),
             value.ljust(widths[1]), target.ljust(widths[2]), status)
     if args.profile:
@@ -908,6 +924,31 @@ def main(argv=None):
             len(pay['failures']))
         return 1
     return 0
+
+
+def scale_rows(args, figures, compared):
+    """The lookup's p95 against the one measured on 100,000 parcels (kept
+    in var/bench/lookup-p95.json by each run): the cost must not grow with
+    the data"""
+    if not compared:
+        return []
+    path = os.path.join(ROOT, 'var', 'bench', 'lookup-p95.json')
+    known = {}
+    if os.path.exists(path):
+        with open(path) as fp:
+            known = json.load(fp)
+    p95 = compared['lookup']['p95']
+    known[str(args.parcels)] = p95
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as fp:
+        json.dump(known, fp, indent=1)
+    base = known.get('100000')
+    if args.parcels < 1000000 or base is None:
+        return [("lookup p95 at 1,000,000 parcels", "run with --parcels "
+                "1000000 after a run at 100000", "", None)]
+    return [("lookup p95 at %d vs 100,000 parcels" % args.parcels,
+            f"{p95:.1f} vs {base:.1f} ms ({p95 / base:.2f} ×)",
+            f"<= {TARGETS['scale']:.1f} ×", p95 <= base * TARGETS['scale'])]
 
 
 def loadavg():

@@ -25,7 +25,6 @@ ours and the floor's must give the same JSON.
 import base64
 import json
 import os
-import shutil
 import signal
 import statistics
 import subprocess
@@ -33,6 +32,8 @@ import sys
 import time
 
 import requests
+
+from bench_tools import log, venv_bin
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEARCH_READ_FIELDS = ['barcode', 'state', 'damaged', 'parcel',
@@ -59,15 +60,6 @@ LABELS = {
     'floor_lookup': "floor: bare WSGI + psycopg, session + 1 query",
     'floor_session': "floor: session check only",
     }
-
-
-def log(message, *args):
-    print(message % args if args else message, flush=True)
-
-
-def venv_bin(name):
-    path = os.path.join(os.path.dirname(sys.executable), name)
-    return path if os.path.exists(path) else (shutil.which(name) or name)
 
 
 class Served:

@@ -15,7 +15,7 @@ from decimal import ROUND_CEILING, Decimal
 
 import requests
 
-from bench import log, stats
+from bench_tools import log, stats
 
 WAITING = ('accepted', 'stored')
 

@@ -52,6 +52,23 @@ def split_db(url):
     return urlunsplit(('postgresql', parts.netloc, '/', parts.query, '')), name
 
 
+def check_database(uri, database):
+    "A clear message rather than processes retrying a missing database"
+    import psycopg
+    try:
+        with psycopg.connect(uri.rstrip('/') + '/' + database,
+                connect_timeout=10) as conn:
+            row = conn.execute("SELECT state FROM ir_module "
+                "WHERE name = 'multipoint_core'").fetchone()
+    except psycopg.Error as error:
+        raise SystemExit(f"[serve] cannot open the database {database}: "
+            f"{str(error).strip()}\n[serve] create it with: "
+            f"MULTIPOINT_DB={uri.rstrip('/')}/{database} make demo")
+    if not row or row[0] != 'activated':
+        raise SystemExit(f"[serve] {database} has no Multipoint modules "
+            "activated: MULTIPOINT_DB=… make demo creates them")
+
+
 def environment(uri, database, extra=None):
     env = dict(os.environ)
     env.update({
@@ -87,6 +104,13 @@ def commands(args, database):
     return result
 
 
+def signal_group(process, signum):
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:
+        pass
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--db',
@@ -115,25 +139,30 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     uri, database = split_db(args.db)
+    check_database(uri, database)
     env = environment(uri, database)
     processes = []
 
     def stop(*_):
+        # each runs in its own process group: trytond-worker and
+        # trytond-cron fork processes of their own, which must stop too
         for _, process in processes:
             if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+                signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + 25
         for _, process in processes:
             try:
                 process.wait(max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                pass
+            signal_group(process, signal.SIGKILL)
+            process.wait()
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         for name, command in commands(args, database):
-            processes.append((name, subprocess.Popen(command, env=env)))
+            processes.append((name, subprocess.Popen(
+                        command, env=env, start_new_session=True)))
         print(f"[serve] {database} on http://{args.listen}/: "
             f"{args.workers} web processes × {args.threads} threads"
             + ("" if args.no_worker else ", trytond-worker")

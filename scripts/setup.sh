@@ -165,4 +165,19 @@ else
     fi
 fi
 
+# ----------------------------------------------------------------------- wrk
+# the load generator of make bench (written in C: it takes little of the CPU
+# it measures)
+if ! command -v wrk >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "installing wrk (the load generator of make bench)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -q wrk >/dev/null 2>&1 \
+            || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q wrk >/dev/null 2>&1; } \
+            || true
+    fi
+    command -v wrk >/dev/null 2>&1 \
+        || printf '[setup] note: wrk is missing (make bench needs it): sudo apt-get install wrk\n' >&2
+fi
+
 log "done"
