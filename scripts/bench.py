@@ -346,6 +346,7 @@ class Server:
         # Set-Cookie has Secure: requests would not send it over http
         session.headers['Cookie'] = f'tryton_session={cookie}'
         session.hooks['response'].append(count_statements)
+        session.get(self.api('session'), timeout=30)  # its statements
         return session
 
 

@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
+from urllib.parse import quote
 
 import requests
 
@@ -46,7 +47,7 @@ SEARCH_READ_FIELDS = ['barcode', 'state', 'damaged', 'parcel',
 # (name, server, request line) — {code} is a barcode, {db} the database
 PATHS = [
     ('lookup', 'ours', 'GET /{db}/multipoint/api/v1/lookup?code={code}'),
-    ('search_read', 'ours', 'POST /{db}/ {rpc}'),
+    ('search_read', 'ours', 'POST /{db}/rpc/ {rpc}'),
     ('empty_tryton', 'ours', 'GET /{db}/bench/empty'),
     ('empty_ours', 'ours', 'GET /{db}/multipoint/api/v1/session'),
     ('floor_lookup', 'floor', 'GET /{db}/floor/lookup?code={code}'),
@@ -102,8 +103,8 @@ class Served:
             self.log_fp.close()
 
     def pids(self):
-        "The process group: the master and its web processes"
-        result = []
+        "The server's processes: its command and every descendant"
+        children = {}
         for entry in os.listdir('/proc'):
             if not entry.isdigit():
                 continue
@@ -112,12 +113,16 @@ class Served:
                     fields = fp.read().rsplit(')', 1)[1].split()
             except OSError:
                 continue
-            if int(fields[2]) == self.process.pid:  # process group
-                result.append(int(entry))
+            children.setdefault(int(fields[1]), []).append(int(entry))
+        result, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            result.append(pid)
+            todo.extend(children.get(pid, []))
         return result
 
     def memory(self):
-        "The largest VmHWM and VmRSS (MiB) of its processes"
+        "The largest VmHWM and VmRSS (MiB) of its processes (one web process)"
         peak = {'VmHWM': 0.0, 'VmRSS': 0.0}
         for pid in self.pids():
             try:
@@ -173,8 +178,8 @@ def rpc_body(code):
 def request_lines(db, template, barcodes):
     if '{code}' not in template and '{rpc}' not in template:
         return [template.format(db=db)]
-    return [template.format(db=db, code=code, rpc=rpc_body(code))
-        for code in barcodes]
+    return [template.format(db=db, code=quote(code, safe=''),
+            rpc=rpc_body(code)) for code in barcodes]
 
 
 def check_answers(servers, db, header, barcodes):
