@@ -7,18 +7,24 @@ answer is read here at once: one query joins the parcels with their
 supplier and cell, one reads their places. The rights are those of the
 ORM's read: the access rights of the models and fields read
 (ir.model.access, ir.model.field.access) are checked first, and the record
-rules of the parcels and of the places are in the queries (the id
-subqueries of `search(..., query=True)`), so an operator still sees only
-the parcels of their points.
+rules of the parcels and of the places are in the queries' conditions (as
+ModelSQL.search adds them), so an operator still sees only the parcels of
+their points. The queries are flat, without nested id subqueries:
+PostgreSQL plans them in a fraction of the time.
 """
 from decimal import Decimal
 
 from trytond import backend, config
+from trytond.cache import Cache
+from trytond.model.modelsql import convert_from
 from trytond.pool import Pool
 from trytond.tools import sqlite_apply_types
 from trytond.transaction import Transaction
 
 CENT = Decimal('0.01')
+# the states' names come with the modules: a restart brings new ones
+_state_names_cache = Cache('multipoint_parcel_json.state_names',
+    context=False)
 # what each model gives to the answer, checked as a read of these fields
 READ = {
     'multipoint.parcel': ['supplier', 'order_number', 'point', 'state',
@@ -41,26 +47,37 @@ def check_read():
         ModelFieldAccess.check(model, names, 'read')
 
 
-def parcels_json(parcels):
-    """The JSON of parcels (records, ids or an SQL query of ids) the user
-    may read, in the order of their ids"""
+def ruled(Model, domain):
+    """(from, where) of the records of Model matching domain that the user
+    may read: the domain and the model's record rule as ModelSQL.search
+    builds them, flat, for a query of our own"""
+    Rule = Pool().get('ir.rule')
+    tables, expression = Model.search_domain(domain)
+    rule = Rule.domain_get(Model.__name__, mode='read')
+    if rule:
+        tables, rule_expression = Model.search_domain(
+            rule, active_test=False, tables=tables)
+        expression &= rule_expression
+    return tables, expression
+
+
+def parcels_json(parcels=None, domain=None, limit=None):
+    """The JSON of the parcels the user may read, in the order of their
+    ids: parcels (records or ids), or those matching domain (at most
+    limit)"""
     pool = Pool()
     Parcel = pool.get('multipoint.parcel')
     Place = pool.get('multipoint.parcel.place')
     Party = pool.get('party.party')
     Location = pool.get('stock.location')
     check_read()
-    if isinstance(parcels, (list, tuple)):
-        ids = [int(p) for p in parcels]
-        if not ids:
+    if domain is None:
+        domain = [('id', 'in', [int(p) for p in parcels])]
+        if not domain[0][2]:
             return []
-        parcels = Parcel.search([('id', 'in', ids)], query=True)
-    else:
-        # the caller's query already carries the rules; keep them anyway
-        parcels = Parcel.search([('id', 'in', parcels)], query=True)
-
-    parcel, party, cell = (
-        Parcel.__table__(), Party.__table__(), Location.__table__())
+    tables, where = ruled(Parcel, domain)
+    parcel = tables[None][0]
+    party, cell = Party.__table__(), Location.__table__()
     columns = [
         (parcel.id, None), (parcel.supplier, None),
         (party.name, None), (party.code, None),
@@ -73,10 +90,11 @@ def parcels_json(parcels):
         (cell.name, None), (cell.multipoint_point, None),
         (cell.size_class, None), (cell.capacity, None),
         ]
-    query = parcel.join(party, condition=party.id == parcel.supplier
+    query = convert_from(None, tables
+        ).join(party, condition=party.id == parcel.supplier
         ).join(cell, 'LEFT', condition=cell.id == parcel.cell
         ).select(*(c.as_(f'c{i}') for i, (c, _) in enumerate(columns)),
-            where=parcel.id.in_(parcels), order_by=parcel.id.asc)
+            where=where, order_by=parcel.id.asc, limit=limit)
     if backend.name == 'sqlite':
         sqlite_apply_types(query, [t for _, t in columns])
     cursor = Transaction().connection.cursor()
@@ -84,14 +102,13 @@ def parcels_json(parcels):
     rows = cursor.fetchall()
     if not rows:
         return []
-    ids = [r[0] for r in rows]
 
-    place = Place.__table__()
-    query = place.select(place.parcel.as_('parcel'),
-        place.barcode.as_('barcode'), place.state.as_('state'),
-        place.damaged.as_('damaged'),
-        where=place.id.in_(Place.search([('parcel', 'in', ids)], query=True)),
-        order_by=place.id.asc)
+    tables, where = ruled(Place, [('parcel', 'in', [r[0] for r in rows])])
+    place = tables[None][0]
+    query = convert_from(None, tables).select(
+        place.parcel.as_('parcel'), place.barcode.as_('barcode'),
+        place.state.as_('state'), place.damaged.as_('damaged'),
+        where=where, order_by=place.id.asc)
     if backend.name == 'sqlite':
         sqlite_apply_types(query, [None, None, None, 'BOOLEAN'])
     cursor.execute(*query)
@@ -153,6 +170,11 @@ def _cell_names(cell_ids):
 
 def _state_names():
     "The parcel states' names in the user's language"
-    Parcel = Pool().get('multipoint.parcel')
-    return {state: Parcel(state=state).state_string
-        for state, _ in Parcel.state.selection}
+    language = Transaction().language
+    names = _state_names_cache.get(language)
+    if names is None:
+        Parcel = Pool().get('multipoint.parcel')
+        names = _state_names_cache.set(language, {
+                state: Parcel(state=state).state_string
+                for state, _ in Parcel.state.selection})
+    return names

@@ -130,13 +130,11 @@ def session(request, pool):
 @operator_api
 def lookup(request, pool):
     "A scanned code: a parcel place barcode or a cell barcode"
-    Parcel = pool.get('multipoint.parcel')
     Location = pool.get('stock.location')
     code = (request.args.get('code') or '').strip()
     if not code:
         raise BarcodeEmptyError(gettext('multipoint_core.msg_barcode_empty'))
-    parcels = parcels_json(Parcel.search(
-            [('places.barcode', '=', code)], limit=10, query=True))
+    parcels = parcels_json(domain=[('places.barcode', '=', code)], limit=10)
     if parcels:
         return json_response({'type': 'parcel', 'parcels': parcels})
     cells = Location.search([
