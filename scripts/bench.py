@@ -305,26 +305,58 @@ def free_port():
 
 
 class Server:
-    "trytond served by scripts/serve.py (gunicorn), the bench's app"
+    "One plain trytond process (scripts/faults*.py start their own)"
 
-    def __init__(self, db, port, env, folder, workers, threads):
+    def __init__(self, config, db, port, env, folder, index=0):
+        self.base = f'http://127.0.0.1:{port}'
         self.db = db
-        self.served = bench_compare.serve_tryton(
-            f'{db.uri}{db.name}', port, workers, threads, env,
-            os.path.join(folder, 'serve.log'))
-        self.base = self.served.base
-        self.logfile = self.served.logfile
+        self.logfile = os.path.join(folder, f'trytond-{index}.log')
+        self.process = None
+        self.config = config
+        self.env = env
 
     def start(self):
-        log("Starting %s (log %s)", ' '.join(self.served.command[1:]),
-            self.logfile)
-        self.served.start(f'/{self.db.name}/multipoint/api/v1/session')
+        log("Starting trytond on %s (log %s)", self.base, self.logfile)
+        self.log_fp = open(self.logfile, 'w')
+        self.process = subprocess.Popen(
+            [venv_bin('trytond'), '-c', self.config, '-d', self.db.name],
+            env=self.env, stdout=self.log_fp, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        started = time.time()
+        while time.time() - started < 120:
+            if self.process.poll() is not None:
+                raise SystemExit(
+                    f"trytond exited with {self.process.returncode}; see "
+                    f"{self.logfile}:\n" + open(self.logfile).read()[-3000:])
+            try:
+                requests.get(self.api('lookup'), timeout=2)
+                log("  ready in %.1f s, pid %d", time.time() - started,
+                    self.process.pid)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        raise SystemExit("trytond did not answer within 120 s")
 
     def stop(self):
-        self.served.stop()
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process:
+            self.log_fp.close()
 
     def memory(self):
-        return self.served.memory()
+        "VmHWM (peak) and VmRSS of the server in MiB"
+        values = {}
+        with open(f'/proc/{self.process.pid}/status') as fp:
+            for line in fp:
+                key, _, value = line.partition(':')
+                if key in {'VmHWM', 'VmRSS'}:
+                    values[key] = int(value.split()[0]) / 1024
+        return values
 
     def api(self, path):
         return f'{self.base}/{self.db.name}/multipoint/api/v1/{path}'
@@ -348,6 +380,29 @@ class Server:
         session.hooks['response'].append(count_statements)
         session.get(self.api('session'), timeout=30)  # its statements
         return session
+
+
+class ServedTrytond(Server):
+    "trytond served by scripts/serve.py (gunicorn), the bench's app"
+
+    def __init__(self, db, port, env, folder, workers, threads):
+        self.db = db
+        self.served = bench_compare.serve_tryton(
+            f'{db.uri}{db.name}', port, workers, threads, env,
+            os.path.join(folder, 'serve.log'))
+        self.base = self.served.base
+        self.logfile = self.served.logfile
+
+    def start(self):
+        log("Starting %s (log %s)", ' '.join(self.served.command[1:]),
+            self.logfile)
+        self.served.start(f'/{self.db.name}/multipoint/api/v1/session')
+
+    def stop(self):
+        self.served.stop()
+
+    def memory(self):
+        return self.served.memory()
 
 
 # SQL statements per request, per operation, from the server's
@@ -726,7 +781,8 @@ def main(argv=None):
         args.lookups + 50, rng)
     # the demo fiscal register for the receipts of issue/pay
     env['TRYTOND_MULTIPOINT_FISCAL__DRIVER'] = 'demo'
-    server = Server(db, free_port(), env, folder, args.workers, args.threads)
+    server = ServedTrytond(db, free_port(), env, folder, args.workers,
+        args.threads)
     servers = [server]
     floor = bench_compare.serve_floor(db.uri, free_port(), args.workers,
         args.threads, env, os.path.join(folder, 'floor.log'))
