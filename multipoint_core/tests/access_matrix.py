@@ -143,12 +143,14 @@ def registered(model):
 
 
 def matrix_models():
-    """The names of the storage models registered by MODULES and of those
-    their XML gives access records for, sorted"""
+    """The names of the storage models registered by MODULES (that any RPC
+    reaches) and of those their XML gives access records for, sorted"""
     pool = Pool()
     ModelData = pool.get('ir.model.data')
+    # a model without RPC methods (ir.session) is reached by no door
     names = {name for name, Model in pool.iterobject()
-        if issubclass(Model, ModelStorage) and registered(Model)}
+        if issubclass(Model, ModelStorage) and registered(Model)
+        and Model.__rpc__}
     for kind in ['ir.model.access', 'ir.model.field.access']:
         Access = pool.get(kind)
         data = ModelData.search([
