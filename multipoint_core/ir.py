@@ -90,16 +90,23 @@ class Rule(metaclass=PoolMeta):
     __name__ = 'ir.rule'
 
     @classmethod
+    def multipoint_point_models(cls):
+        """The models whose record rules filter on the points of the
+        current user (Eval('multipoint_points')): other modules add theirs
+        by extending this method"""
+        return set(POINT_RULED_MODELS)
+
+    @classmethod
     def _get_cache_key(cls, model_names):
         key = super()._get_cache_key(model_names)
-        if POINT_RULED_MODELS & set(model_names):
+        if cls.multipoint_point_models() & set(model_names):
             key = (*key, Transaction().user)
         return key
 
     @classmethod
     def _get_context(cls, model_name):
         context = super()._get_context(model_name)
-        if model_name in POINT_RULED_MODELS:
+        if model_name in cls.multipoint_point_models():
             context['multipoint_points'] = user_point_ids()
         return context
 

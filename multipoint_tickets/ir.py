@@ -1,7 +1,5 @@
 "Record rules of tickets and tasks filter on the user's points; cron jobs"
-from trytond.modules.multipoint_core.ir import user_point_ids
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
 
 TICKET_RULED_MODELS = {
     'multipoint.ticket',
@@ -17,18 +15,13 @@ class Rule(metaclass=PoolMeta):
     __name__ = 'ir.rule'
 
     @classmethod
-    def _get_cache_key(cls, model_names):
-        key = super()._get_cache_key(model_names)
-        if TICKET_RULED_MODELS & set(model_names):
-            key = (*key, Transaction().user)
-        return key
+    def multipoint_point_models(cls):
+        return super().multipoint_point_models() | TICKET_RULED_MODELS
 
     @classmethod
     def _get_context(cls, model_name):
         context = super()._get_context(model_name)
-        if model_name in TICKET_RULED_MODELS:
-            context['multipoint_points'] = user_point_ids()
-        elif model_name == 'multipoint.ticket.message':
+        if model_name == 'multipoint.ticket.message':
             # (the user's groups are in the cache key already)
             context['multipoint_ticket_staff'] = is_staff(context['groups'])
         return context

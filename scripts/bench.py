@@ -96,7 +96,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import demo_data  # noqa: E402 (logins, points and manifest of the data)
 from bench_tools import (  # noqa: E402
-    fmt_stats, log, percentile, stats, venv_bin)
+    fmt_stats, log, stats, venv_bin)
 import bench_compare  # noqa: E402 (side by side: ours, Tryton's, the floor)
 import bench_service  # noqa: E402 (serving recipients, inventory)
 
