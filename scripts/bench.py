@@ -78,7 +78,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -308,55 +307,35 @@ class Server:
     "One plain trytond process (scripts/faults*.py start their own)"
 
     def __init__(self, config, db, port, env, folder, index=0):
-        self.base = f'http://127.0.0.1:{port}'
         self.db = db
-        self.logfile = os.path.join(folder, f'trytond-{index}.log')
-        self.process = None
-        self.config = config
-        self.env = env
+        self.served = bench_compare.Served('trytond',
+            [venv_bin('trytond'), '-c', config, '-d', db.name], env,
+            f'http://127.0.0.1:{port}',
+            os.path.join(folder, f'trytond-{index}.log'))
+
+    @property
+    def base(self):
+        return self.served.base
+
+    @property
+    def logfile(self):
+        return self.served.logfile
+
+    @property
+    def process(self):
+        return self.served.process
 
     def start(self):
-        log("Starting trytond on %s (log %s)", self.base, self.logfile)
-        self.log_fp = open(self.logfile, 'w')
-        self.process = subprocess.Popen(
-            [venv_bin('trytond'), '-c', self.config, '-d', self.db.name],
-            env=self.env, stdout=self.log_fp, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        started = time.time()
-        while time.time() - started < 120:
-            if self.process.poll() is not None:
-                raise SystemExit(
-                    f"trytond exited with {self.process.returncode}; see "
-                    f"{self.logfile}:\n" + open(self.logfile).read()[-3000:])
-            try:
-                requests.get(self.api('lookup'), timeout=2)
-                log("  ready in %.1f s, pid %d", time.time() - started,
-                    self.process.pid)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.3)
-        raise SystemExit("trytond did not answer within 120 s")
+        log("Starting %s (log %s)", ' '.join(self.served.command[1:]),
+            self.logfile)
+        self.served.start(f'/{self.db.name}/multipoint/api/v1/session')
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process:
-            self.log_fp.close()
+        self.served.stop()
 
     def memory(self):
-        "VmHWM (peak) and VmRSS of the server in MiB"
-        values = {}
-        with open(f'/proc/{self.process.pid}/status') as fp:
-            for line in fp:
-                key, _, value = line.partition(':')
-                if key in {'VmHWM', 'VmRSS'}:
-                    values[key] = int(value.split()[0]) / 1024
-        return values
+        "VmHWM (peak) and VmRSS in MiB of the web process"
+        return self.served.memory()
 
     def api(self, path):
         return f'{self.base}/{self.db.name}/multipoint/api/v1/{path}'
@@ -390,19 +369,6 @@ class ServedTrytond(Server):
         self.served = bench_compare.serve_tryton(
             f'{db.uri}{db.name}', port, workers, threads, env,
             os.path.join(folder, 'serve.log'))
-        self.base = self.served.base
-        self.logfile = self.served.logfile
-
-    def start(self):
-        log("Starting %s (log %s)", ' '.join(self.served.command[1:]),
-            self.logfile)
-        self.served.start(f'/{self.db.name}/multipoint/api/v1/session')
-
-    def stop(self):
-        self.served.stop()
-
-    def memory(self):
-        return self.served.memory()
 
 
 # SQL statements per request, per operation, from the server's
