@@ -3,7 +3,7 @@
 - the operator JSON API, /<database>/multipoint/api/v1/... (operator_api
   below: the Tryton session's user, access rights and record rules);
 - the supplier portal, /<database>/multipoint/portal/... (portal_route in
-  multipoint_suppliers.portal_routes: a web_user session);
+  multipoint_portal.portal_routes: a web_user session);
 - the supplier JSON API, /<database>/multipoint/supplier-api/v1/...
   (supplier_api in multipoint_suppliers.supplier_api: an application key).
 

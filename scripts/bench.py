@@ -16,8 +16,8 @@ Steps:
 1. Database. Without ``--reuse`` the database is (re)created: dropped when
    it exists (only when its name contains "bench", or with ``--force``),
    created with psycopg, activated with ``trytond-admin --all -u
-   multipoint_core multipoint_pos multipoint_suppliers multipoint_tickets
-   --activate-dependencies -l ru`` (admin password through
+   <the suite's modules, MODULES> --activate-dependencies -l ru`` (admin
+   password through
    TRYTONPASSFILE), then filled by ``scripts/demo_data.py --parcels N
    --bench-manifest`` (the bulk mode above 5,000 parcels). A copy is kept as
    the template database ``<name>_template``. With ``--reuse`` the
