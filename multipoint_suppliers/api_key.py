@@ -14,7 +14,8 @@ it, and belongs to the group `Supplier API` alone, which may read and
 write parcels (their places and items), their events, and read points and
 supplier accounts, through record rules that keep only the rows of the
 supplier of the request's key (`multipoint_api_supplier`, put in the rule
-context below from the request's transaction context, for that user only).
+context by ir.Rule from the request's transaction context, for that user
+only).
 Running as the key's creator would give a supplier the creator's rights
 (an owner's: every supplier, every point) and would die with that person's
 account; one user per supplier would need a user created with every key.
@@ -26,7 +27,6 @@ from trytond.model import fields
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
 
 APPLICATION = 'multipoint_supplier'
 # the transaction context key the API sets to the supplier of its key
@@ -47,14 +47,6 @@ def api_user_id():
     "The id of the technical user the supplier API runs as"
     ModelData = Pool().get('ir.model.data')
     return ModelData.get_id('multipoint_suppliers', 'user_supplier_api')
-
-
-def _api_user_id():
-    "api_user_id(), None while the module is being installed"
-    try:
-        return api_user_id()
-    except KeyError:
-        return None
 
 
 class UserApplication(metaclass=PoolMeta):
@@ -128,28 +120,6 @@ class UserApplication(metaclass=PoolMeta):
     def revoke(cls, applications):
         "Revoke keys: the API refuses them from the next request on"
         cls.cancel(applications)
-
-
-class Rule(metaclass=PoolMeta):
-    __name__ = 'ir.rule'
-
-    @classmethod
-    def _get_cache_key(cls, model_names):
-        key = super()._get_cache_key(model_names)
-        if API_RULED_MODELS & set(model_names):
-            key = (*key, Transaction().context.get(SUPPLIER_CONTEXT))
-        return key
-
-    @classmethod
-    def _get_context(cls, model_name):
-        context = super()._get_context(model_name)
-        if model_name in API_RULED_MODELS:
-            transaction = Transaction()
-            supplier = -1
-            if transaction.user and transaction.user == _api_user_id():
-                supplier = transaction.context.get(SUPPLIER_CONTEXT) or -1
-            context[SUPPLIER_CONTEXT] = supplier
-        return context
 
 
 class PartyReplace(metaclass=PoolMeta):
