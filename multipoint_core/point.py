@@ -193,6 +193,13 @@ class PointStaff(ModelSQL):
         'res.user', "User", required=True, ondelete='CASCADE')
 
     @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        super().on_modification(mode, records, field_names=field_names)
+        # the record rules of the points carry each user's point ids in
+        # their cached domains: a point given or taken away changes them
+        Pool().get('ir.rule')._domain_get_cache.clear()
+
+    @classmethod
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
