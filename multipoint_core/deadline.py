@@ -4,7 +4,7 @@ import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import StorageError
@@ -104,17 +104,6 @@ class ParcelDeadlineMixin:
         if self.state not in WAITING or not term:
             return 0
         return max(term.max_extension_days - (self.extended_days or 0), 0)
-
-
-class DeadlineCron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('multipoint.parcel|process_storage_deadlines',
-                "Process Storage Deadlines"))
 
 
 class ExtendStorageStart(ModelView):

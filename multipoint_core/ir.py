@@ -8,6 +8,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.tools import sqlite_apply_types
 from trytond.transaction import Transaction, without_check_access
 
+from .parcel import _exact_phone_search
+
 # How long the operator API takes a checked session on trust: a scan then
 # costs no query for it. A logout, an expired session or a change of the
 # user (deactivated, new password) drops every trusted session at once in
@@ -29,7 +31,6 @@ POINT_RULED_MODELS = {
     'multipoint.return.batch',
     'multipoint.customer.return',
     'multipoint.notification',
-    'multipoint.receipt',
     'stock.location',
     }
 
@@ -117,3 +118,35 @@ def user_point_ids():
     user = Transaction().user
     with without_check_access():
         return [s.point.id for s in PointStaff.search([('user', '=', user)])]
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.extend([
+                ('multipoint.parcel|process_storage_deadlines',
+                    "Process Storage Deadlines"),
+                ('multipoint.notification|send_pending',
+                    "Send Recipient Notifications"),
+                ('res.user|multipoint_block_idle',
+                    "Block Idle Staff Accounts"),
+                ('multipoint.parcel|multipoint_purge_personal_data',
+                    "Blank Personal Data of Closed Parcels"),
+                ])
+
+
+class ModelFieldAccess(metaclass=PoolMeta):
+    __name__ = 'ir.model.field.access'
+
+    @classmethod
+    def check(cls, model_name, fields, mode='read', raise_exception=True):
+        if (mode == 'read' and model_name == 'multipoint.parcel'
+                and _exact_phone_search.get()):
+            # searching by the exact phone the recipient gives is allowed;
+            # reading the phone is not
+            fields = [f for f in fields if f != 'recipient_phone']
+        return super().check(
+            model_name, fields, mode=mode, raise_exception=raise_exception)

@@ -29,7 +29,7 @@ import logging
 from trytond import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
@@ -359,14 +359,3 @@ class Notification(ModelSQL, ModelView):
                 'attempts': 0,
                 'next_attempt_at': now,
                 })
-
-
-class NotificationCron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('multipoint.notification|send_pending',
-                "Send Recipient Notifications"))

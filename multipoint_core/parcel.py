@@ -1,8 +1,11 @@
+import contextvars
 import datetime as dt
 import re
 from decimal import Decimal
 
 from sql import Null
+from sql.conditionals import Coalesce
+from sql.functions import CurrentTimestamp
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -18,6 +21,12 @@ from .deadline import ParcelDeadlineMixin
 from .issue import ParcelIssueMixin
 from .location import SIZE_CLASSES
 from .return_batch import ParcelReturnMixin
+from .security import CLOSED_STATES, PLACEHOLDER, retention_days
+# the retention purge is a security event: it keeps that log channel
+from .security import logger as security_logger
+
+_exact_phone_search = contextvars.ContextVar(
+    'multipoint_exact_phone_search', default=False)
 
 STATES = [
     ('expected', "Expected"),
@@ -477,6 +486,57 @@ class Parcel(
         return places[0].parcel
 
 
+    @classmethod
+    def search(cls, domain, offset=0, limit=None, order=None, count=False,
+            query=False):
+        if _phone_exact_only(domain) and not _exact_phone_search.get():
+            token = _exact_phone_search.set(True)
+            try:
+                return super().search(domain, offset=offset, limit=limit,
+                    order=order, count=count, query=query)
+            finally:
+                _exact_phone_search.reset(token)
+        return super().search(domain, offset=offset, limit=limit,
+            order=order, count=count, query=query)
+
+    @classmethod
+    def multipoint_purge_personal_data(cls):
+        """Daily: blank the recipient of the parcels closed for more than
+        [multipoint] retention_days days, in one UPDATE; return their
+        number"""
+        days = retention_days()
+        if days is None or days < 0:
+            return 0
+        limit = dt.datetime.utcnow() - dt.timedelta(days=days)
+        table = cls.__table__()
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        closed_at = Coalesce(
+            table.issued_at, table.write_date, table.create_date)
+        cursor.execute(*table.update(
+                [table.recipient_name, table.recipient_phone,
+                    table.recipient_key, table.phone_last4,
+                    table.write_uid, table.write_date],
+                [PLACEHOLDER, PLACEHOLDER, Null, Null,
+                    transaction.user, CurrentTimestamp()],
+                where=table.state.in_(CLOSED_STATES)
+                & (table.recipient_name != PLACEHOLDER)
+                & (closed_at < limit)))
+        count = max(cursor.rowcount, 0)
+        if count:
+            cls._cache_clear_all()
+        security_logger.info(
+            "personal data blanked on %d parcel(s) closed for %d days",
+            count, days)
+        return count
+
+    @classmethod
+    def _cache_clear_all(cls):
+        "Forget the cached values of the parcels changed behind the ORM"
+        for cache in Transaction().cache.values():
+            cache.pop(cls.__name__, None)
+
+
 class ParcelPlace(GuardMixin, ModelSQL, ModelView):
     "Parcel Place"
     __name__ = 'multipoint.parcel.place'
@@ -597,3 +657,27 @@ class ParcelLine(GuardMixin, ModelSQL, ModelView):
     def on_change_with_amount(self, name=None):
         return (Decimal(self.quantity or 0)
             * (self.unit_price or Decimal(0))).quantize(Decimal('0.01'))
+
+
+def _phone_exact_only(domain):
+    """Whether domain tests recipient_phone, and only for equality
+    (= or in), the way a recipient's parcels are grouped"""
+    found = []
+
+    def walk(clause):
+        if not clause:
+            return True
+        if isinstance(clause, (list, tuple)) and isinstance(clause[0], str):
+            if clause[0] in {'AND', 'OR'}:
+                return all(walk(c) for c in clause[1:])
+            name = clause[0].split('.', 1)[0]
+            if name == 'recipient_phone':
+                if clause[0] != name or len(clause) < 3 or (
+                        clause[1] not in {'=', 'in'}):
+                    return False
+                found.append(clause)
+            return True
+        if isinstance(clause, (list, tuple)):
+            return all(walk(c) for c in clause)
+        return True
+    return walk(domain) and bool(found)

@@ -1,9 +1,11 @@
 "Record rules of the points of sale filter on the current user's points"
 from trytond.pool import PoolMeta
 
-# sale_point models whose operator rules use Eval('multipoint_points');
-# payments, lines and cash counts follow their sale or session (__access__)
+# the receipts and the sale_point models whose operator rules use
+# Eval('multipoint_points'); payments, lines and cash counts follow their
+# sale or session (__access__)
 POS_RULED_MODELS = {
+    'multipoint.receipt',
     'sale.point',
     'sale.point.sale',
     'sale.point.cash.session',

@@ -385,14 +385,18 @@ class Parcel(metaclass=PoolMeta):
 
     @classmethod
     def _process_sales(cls, sales):
-        "Hook: the paid sales are done (receipts may intervene here)"
-        Sale = Pool().get('sale.point.sale')
-        Sale.process(sales)
+        """The paid sales wait for their receipt (created here as drafts,
+        sent after the commit: the receipt's fiscalization makes them done);
+        a sale whose payments don't add up is refused"""
+        pool = Pool()
+        Sale = pool.get('sale.point.sale')
+        Receipt = pool.get('multipoint.receipt')
         for sale in Sale.browse(sales):
-            if sale.state != 'done':
+            if sale.amount_paid != sale.total:
                 raise PaymentMismatchError(gettext(
                         'multipoint_pos.msg_payment_mismatch',
                         total=sale.total, paid=sale.amount_paid))
+        return [Receipt.create_for_point_sale(s) for s in Sale.browse(sales)]
 
 
 class Sale(metaclass=PoolMeta):
@@ -419,6 +423,8 @@ class Sale(metaclass=PoolMeta):
     parcels = fields.Function(
         fields.Many2Many('multipoint.parcel', None, None, "Parcels"),
         'get_parcels')
+    receipts = fields.One2Many(
+        'multipoint.receipt', 'sale', "Receipts", readonly=True)
 
     @classmethod
     def __setup__(cls):

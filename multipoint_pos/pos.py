@@ -52,6 +52,19 @@ class Point(metaclass=PoolMeta):
         domain=[('company', '=', Eval('company', -1))],
         help="Where the point takes payments; its cash sessions are the "
         "shifts of the point.")
+    # the devices of the point's desk: its fiscal register, its slip printer
+    fiscal_url = fields.Char(
+        "Fiscal Driver URL",
+        help="The ATOL Web Server of the point's fiscal register, e.g. "
+        "http://10.8.0.12:16732; empty: the server's configuration.")
+    printer_host = fields.Char(
+        "Slip Printer Host",
+        help="The network ESC/POS printer of the desk; empty: the server's "
+        "configuration.")
+    printer_port = fields.Integer(
+        "Slip Printer Port",
+        domain=['OR', ('printer_port', '=', None),
+            [('printer_port', '>', 0), ('printer_port', '<', 65536)]])
 
     @classmethod
     def __setup__(cls):

@@ -25,6 +25,15 @@ made; it changes only after the register refused the task.
 
 Create and commit the receipt before sending it (its own transaction for
 ``send``): a register prints at once and cannot take a receipt back.
+
+Every payment and refund at the desk gets its receipt: the agent sale of a
+payment (or refund) is created with a draft receipt of the same items and
+payments (``create_for_point_sale``); the sale stays open until the
+register has fiscalized the receipt, and only then it is done (and can be
+posted). A failed receipt leaves the sale open and is sent again; a shift
+cannot close while one of its sales waits for its receipt. The /issue/pay
+route (a queue task for refunds) sends the receipts in a transaction of
+their own after the one that recorded the money is committed.
 """
 import datetime as dt
 import re
@@ -38,7 +47,7 @@ from trytond.model.exceptions import AccessError
 from trytond.modules.multipoint_core.exceptions import MultipointError
 from trytond.modules.multipoint_core.parcel import (
     VAT_RATES, normalize_phone)
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
@@ -47,6 +56,7 @@ from .fiscal import options as fiscal_options
 
 _money = {'digits': (16, 2)}
 CENT = Decimal('0.01')
+ZERO = Decimal('0.00')
 KINDS = [
     ('sell', "Sale"),
     ('sell_refund', "Sale Refund"),
@@ -139,14 +149,6 @@ def supplier_inn(party):
     return None
 
 
-class Party(metaclass=PoolMeta):
-    __name__ = 'party.party'
-    multipoint_agent_type = fields.Selection(
-        AGENT_TYPES, "Agent Attribute",
-        help="The agent attribute the points print on the receipts of this "
-        "supplier's goods (tags 1057/1222); empty: paying agent.")
-
-
 class Receipt(Workflow, ModelSQL, ModelView):
     "Receipt"
     __name__ = 'multipoint.receipt'
@@ -166,6 +168,10 @@ class Receipt(Workflow, ModelSQL, ModelView):
         'sale.point.cash.session', "Shift", states=_draft,
         ondelete='RESTRICT', help="The cash session of the point's sale "
         "point during which the money was taken.")
+    sale = fields.Many2One(
+        'sale.point.sale', "Sale", readonly=True, ondelete='RESTRICT',
+        help="The agent sale (or refund) of the point of sale this receipt "
+        "fiscalizes; it is done once the receipt is.")
     cashier = fields.Many2One(
         'res.user', "Cashier", required=True, states=_draft,
         ondelete='RESTRICT')
@@ -259,6 +265,7 @@ class Receipt(Workflow, ModelSQL, ModelView):
                     where=t.state.in_(['pending', 'failed'])),
                 Index(t, (t.session, Index.Equality())),
                 Index(t, (t.task_uuid, Index.Equality())),
+                Index(t, (t.sale, Index.Equality())),
                 })
         cls._order = [('id', 'DESC')]
         cls._transitions |= {
@@ -507,6 +514,60 @@ class Receipt(Workflow, ModelSQL, ModelView):
             original_receipt=original, **values)
 
     @classmethod
+    def copy(cls, receipts, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('sale')
+        return super().copy(receipts, default=default)
+
+    @classmethod
+    def create_for_point_sale(cls, sale):
+        "The draft receipt of an agent sale or refund of the point of sale"
+        lines, payments = [], []
+        refund = sale.multipoint_kind == 'refund'
+        sign = -1 if refund else 1
+        for line in sale.lines:
+            if not line.quantity:
+                continue
+            parcel_line = line.parcel_line
+            if parcel_line:
+                vat_rate = parcel_line.vat_rate
+            elif line.parcel and line.parcel.lines:
+                # the delivery is the supplier's service at its items' rate
+                vat_rate = line.parcel.lines[0].vat_rate
+            else:
+                vat_rate = 'none'
+            lines.append({
+                    'name': line.description or line.product.rec_name,
+                    'quantity': Decimal(str(abs(line.quantity))),
+                    'unit_price': line.unit_gross_price,
+                    'amount': sign * line.amount,
+                    'vat_rate': vat_rate,
+                    'payment_object': (
+                        'service' if line.agent_kind == 'delivery'
+                        else 'commodity'),
+                    'parcel': line.parcel,
+                    })
+        by_method = {}
+        for payment in sale.payments:
+            kind = payment.method.multipoint_kind or (
+                'cash' if payment.method.cash else 'card')
+            by_method[kind] = by_method.get(kind, ZERO) + sign * payment.amount
+        payments = [{'method': k, 'amount': a}
+            for k, a in sorted(by_method.items()) if a]
+        original = None
+        if refund and sale.original_sale:
+            originals = cls.search([
+                    ('sale', '=', sale.original_sale.id),
+                    ('state', '=', 'done'),
+                    ], limit=1)
+            original = originals[0] if originals else None
+        shift = payment_shift(sale)
+        return cls.create_for_sale(sale.pickup_point, sale.supplier,
+            lines, payments, Transaction().user, session=shift,
+            kind='sell_refund' if refund else 'sell',
+            original_receipt=original, sale=sale.id)
+
+    @classmethod
     def check_sendable(cls, receipts):
         "The receipts are complete and balanced"
         for receipt in receipts:
@@ -633,7 +694,7 @@ class Receipt(Workflow, ModelSQL, ModelView):
         self.fiscal_receipt_number = result.receipt_number
         self.registration_number = result.registration_number
         self.save()
-        self._done([self])
+        self._fiscalized([self])
 
     @classmethod
     @Workflow.transition('pending')
@@ -644,6 +705,16 @@ class Receipt(Workflow, ModelSQL, ModelView):
     @Workflow.transition('done')
     def _done(cls, receipts):
         pass
+
+    @classmethod
+    def _fiscalized(cls, receipts):
+        "Done; the sales that waited for their receipt are done with it"
+        Sale = Pool().get('sale.point.sale')
+        cls._done(receipts)
+        sales = [r.sale for r in receipts
+            if r.sale and r.sale.state == 'open']
+        if sales:
+            Sale.process(sales)
 
     @classmethod
     @Workflow.transition('failed')
@@ -687,6 +758,12 @@ class Receipt(Workflow, ModelSQL, ModelView):
                 })
         return cls.create_for_sale(point, supplier, lines, payments,
             cashier, session=session, kind='correction', **values)
+
+
+def payment_shift(sale):
+    "The shift of the sale's payments, when they are of one"
+    shifts = {p.shift for p in sale.payments if getattr(p, 'shift', None)}
+    return shifts.pop() if len(shifts) == 1 else None
 
 
 class ReceiptLine(ModelSQL, ModelView):

@@ -25,7 +25,8 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .exceptions import (
-    ShiftClosedError, ShiftCountError, ShiftOpenError)
+    ShiftClosedError, ShiftCountError, ShiftOpenError,
+    ShiftReceiptsPendingError)
 
 _money = {'digits': (16, 2)}
 CENT = Decimal('0.01')
@@ -271,9 +272,25 @@ class Session(metaclass=PoolMeta):
             result[denomination] += quantity
         return sorted(result.items(), reverse=True)
 
+    def unfiscalized_sales(self):
+        "The sales paid in this shift still waiting for their receipt"
+        Sale = Pool().get('sale.point.sale')
+        return Sale.search([
+                ('payments.shift', '=', self.id),
+                ('state', '=', 'open'),
+                ('multipoint_kind', '!=', None),
+                ])
+
     def close_shift(self, counts, reason=None):
         """Close the shift with the cash counted by denomination; returns
-        the Z-report data"""
+        the Z-report data. Never while one of its sales waits for its
+        receipt: no money without a receipt."""
+        waiting = self.unfiscalized_sales()
+        if waiting:
+            raise ShiftReceiptsPendingError(gettext(
+                    'multipoint_pos.msg_shift_receipts_pending',
+                    shift=self.rec_name, count=len(waiting),
+                    sales=', '.join(s.rec_name for s in waiting[:5])))
         pool = Pool()
         Count = pool.get('multipoint.pos.shift.count')
         Transfer = pool.get('sale.point.cash.transfer')

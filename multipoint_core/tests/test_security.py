@@ -458,6 +458,40 @@ class SecurityTestCase(DBTestCase):
             Parcel.write([Parcel(old_issued.id)], {'manifest': "M-1"})
 
     @with_transaction()
+    def test_point_taken_away_closes_its_parcels_at_once(self):
+        """The record rules follow a change of a user's points at once: the
+        cached rule domains hold the point ids"""
+        pool = Pool()
+        Parcel = pool.get('multipoint.parcel')
+        Point = pool.get('multipoint.point')
+        User = pool.get('res.user')
+        company = create_company()
+        with set_company(company):
+            msk = create_point(company, 'MSK1')
+            kzn = create_point(company, 'KZN1')
+            dpd = create_supplier("DPD", storage_days=7,
+                max_extension_days=7)
+            in_msk = create_parcel(msk, dpd, 'M-1')
+            in_kzn = create_parcel(kzn, dpd, 'K-1')
+            operator = create_user('op2', ['operator'], [msk, kzn], company)
+            context = {'company': company.id}
+
+            def visible():
+                with Transaction().set_user(operator.id), \
+                        Transaction().set_context(context), check_access():
+                    return set(Parcel.search([]))
+            self.assertEqual(visible(), {in_msk, in_kzn})
+            # taken away on the point's form
+            Point.write([kzn], {'staff': [('remove', [operator.id])]})
+            self.assertEqual(visible(), {in_msk})
+            # given back, then taken away on the user's form
+            Point.write([kzn], {'staff': [('add', [operator.id])]})
+            self.assertEqual(visible(), {in_msk, in_kzn})
+            User.write([operator], {
+                    'multipoint_points': [('remove', [msk.id])]})
+            self.assertEqual(visible(), {in_kzn})
+
+    @with_transaction()
     def test_phone_hidden_from_operators(self):
         "Operators read the last 4 digits, never the full phone"
         pool = Pool()
