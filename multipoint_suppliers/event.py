@@ -1,4 +1,4 @@
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
 
 
 class ParcelEvent(metaclass=PoolMeta):
@@ -9,3 +9,10 @@ class ParcelEvent(metaclass=PoolMeta):
         super().__setup__()
         # what a supplier's sync or manifest changed on an expected parcel
         cls.kind.selection.append(('supplier_update', "Supplier Update"))
+
+    @classmethod
+    def create(cls, vlist):
+        # every event goes to the outbox of the suppliers that want it
+        events = super().create(vlist)
+        Pool().get('multipoint.supplier.outbox').add_events(events)
+        return events

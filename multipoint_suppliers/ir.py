@@ -53,6 +53,11 @@ class Cron(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.method.selection.append(
-            ('multipoint.supplier.account|sync_due',
-                "Sync Supplier Accounts"))
+        cls.method.selection.extend([
+                ('multipoint.supplier.account|sync_due',
+                    "Sync Supplier Accounts"),
+                ('multipoint.supplier.account|deliver_outbox_due',
+                    "Send Supplier Events"),
+                ('multipoint.supplier.account|export_status_reports_due',
+                    "Export Supplier Status Reports"),
+                ])

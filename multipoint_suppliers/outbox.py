@@ -87,6 +87,11 @@ class Outbox(ModelSQL, ModelView):
     idempotency_key = fields.Char(
         "Idempotency Key", required=True, readonly=True, strip=False)
     sent_at = fields.DateTime("Sent At", readonly=True)
+    # the status report that told the supplier of this event
+    status_report = fields.Many2One(
+        'multipoint.supplier.status.report', "Status Report",
+        readonly=True, ondelete='RESTRICT',
+        states={'invisible': ~Eval('status_report')})
 
     @classmethod
     def __setup__(cls):
@@ -421,24 +426,3 @@ class Account(metaclass=PoolMeta):
                     ('state', 'in', ['failed', 'dead']),
                     ])
         Outbox.retry(rows)
-
-
-class ParcelEvent(metaclass=PoolMeta):
-    __name__ = 'multipoint.parcel.event'
-
-    @classmethod
-    def create(cls, vlist):
-        events = super().create(vlist)
-        Pool().get('multipoint.supplier.outbox').add_events(events)
-        return events
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('multipoint.supplier.account|deliver_outbox_due',
-                "Send Supplier Events"))

@@ -98,14 +98,6 @@ class StatusReport(ModelSQL, ModelView):
         return reports
 
 
-class Outbox(metaclass=PoolMeta):
-    __name__ = 'multipoint.supplier.outbox'
-    status_report = fields.Many2One(
-        'multipoint.supplier.status.report', "Status Report",
-        readonly=True, ondelete='RESTRICT',
-        states={'invisible': ~Eval('status_report')})
-
-
 class Account(metaclass=PoolMeta):
     __name__ = 'multipoint.supplier.account'
     status_reports = fields.One2Many(
@@ -151,14 +143,3 @@ class Account(metaclass=PoolMeta):
         StatusReport = Pool().get('multipoint.supplier.status.report')
         accounts = cls.search([('active', '=', True)])
         StatusReport.export([a for a in accounts if a.reports_events()])
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('multipoint.supplier.account|export_status_reports_due',
-                "Export Supplier Status Reports"))
