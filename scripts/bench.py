@@ -18,7 +18,7 @@ Steps:
    created with psycopg, activated with ``trytond-admin --all -u
    <the suite's modules, MODULES> --activate-dependencies -l ru`` (admin
    password through
-   TRYTONPASSFILE), then filled by ``scripts/demo_data.py --parcels N
+   TRYTONPASSFILE), then filled by ``python -m scripts.demo --parcels N
    --bench-manifest`` (the bulk mode above 5,000 parcels). A copy is kept as
    the template database ``<name>_template``. With ``--reuse`` the
    database is cloned from that template (a few seconds), or used as it is
@@ -64,7 +64,7 @@ Steps:
    receipt p95 <= 150 ms.
 
 Databases generated before the point-of-sale setup of the demo data get it
-(``scripts/demo_data.py`` on the database adds only what is missing; the
+(``scripts/demo`` on the database adds only what is missing; the
 template is refreshed).
 
 ``--profile`` then runs a few lookups and scans inside this process through
@@ -90,14 +90,13 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import requests
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-import demo_data  # noqa: E402 (logins, points and manifest of the data)
-from bench_tools import (  # noqa: E402
-    fmt_stats, log, stats, venv_bin)
-import bench_compare  # noqa: E402 (side by side: ours, Tryton's, the floor)
-import bench_service  # noqa: E402 (serving recipients, inventory)
+import bench_compare  # side by side: ours, Tryton's, the floor
+import bench_service  # serving recipients, inventory
+from bench_tools import ROOT, demo_command, fmt_stats, log, stats, venv_bin
+# logins, points and manifest of the demo data (scripts/demo)
+from demo.bench_manifest import BENCH_MANIFEST, BENCH_PLACES
+from demo.points import POINTS
+from demo.staff import STAFF
 
 MODULES = ['multipoint_core', 'multipoint_pos', 'multipoint_suppliers',
     'multipoint_tickets', 'multipoint_settlement', 'multipoint_portal']
@@ -163,10 +162,10 @@ class Database:
                 "SELECT COUNT(*) FROM multipoint_parcel_place pl "
                 "JOIN multipoint_parcel p ON p.id = pl.parcel "
                 "WHERE p.manifest = %s AND p.state = 'expected' "
-                "AND pl.state = 'expected'", (demo_data.BENCH_MANIFEST,))
+                "AND pl.state = 'expected'", (BENCH_MANIFEST,))
         except psycopg.Error:
             return False
-        return rows[0][0] == demo_data.BENCH_PLACES
+        return rows[0][0] == BENCH_PLACES
 
     def parcel_count(self):
         return self.query("SELECT COUNT(*) FROM multipoint_parcel")[0][0]
@@ -203,10 +202,10 @@ def bench_env(folder):
     return env
 
 
-def run(cmd, env, what):
+def run(cmd, env, what, cwd=None):
     log("$ %s", ' '.join(cmd))
     started = time.time()
-    result = subprocess.run(cmd, env=env)
+    result = subprocess.run(cmd, env=env, cwd=cwd)
     if result.returncode:
         raise SystemExit(f"{what} failed with exit code {result.returncode}")
     return time.time() - started
@@ -241,7 +240,7 @@ def prepare(args, db, config, env):
     if args.reuse and db.exists(db.name) and db.bench_manifest_ready():
         figures['parcels'] = db.parcel_count()
         log("Reusing %s as it is (%d parcels, %s unreceived)", db.name,
-            figures['parcels'], demo_data.BENCH_MANIFEST)
+            figures['parcels'], BENCH_MANIFEST)
         update_modules(args, db, config, env)
         return figures
     if db.exists(db.name):
@@ -258,10 +257,10 @@ def prepare(args, db, config, env):
             '--email', 'admin@example.com'], env, "trytond-admin")
     log("  modules activated in %.0f s", figures['admin_s'])
     started = time.time()
-    command = [sys.executable, os.path.join(HERE, 'demo_data.py'),
-        '-c', config, '-d', db.name, '--parcels', str(args.parcels),
-        '--seed', str(args.seed), '--bench-manifest']
-    run(command, env, "demo_data.py")
+    command = demo_command('-c', config, '-d', db.name,
+        '--parcels', str(args.parcels), '--seed', str(args.seed),
+        '--bench-manifest')
+    run(command, env, "scripts/demo", cwd=ROOT)
     figures['generate_s'] = time.time() - started
     figures['parcels'] = db.parcel_count()
     log("  demo data (%d parcels in the database) in %.0f s",
@@ -277,16 +276,16 @@ def prepare(args, db, config, env):
 
 def ensure_pos(args, db, config, env):
     """Data generated before the point-of-sale setup of the demo data: add
-    the accounting, the points of sale and the shifts (demo_data.py on an
+    the accounting, the points of sale and the shifts (scripts/demo on an
     existing database creates only what is missing), then refresh the
     template"""
     rows = db.query("SELECT sale_point FROM multipoint_point WHERE code = %s",
-        (demo_data.POINTS[0]['code'],))
+        (POINTS[0]['code'],))
     if rows and rows[0][0]:
         return
-    log("The data has no point of sale: scripts/demo_data.py adds them")
-    run([sys.executable, os.path.join(HERE, 'demo_data.py'), '-c', config,
-            '-d', db.name], env, "demo_data.py (points of sale)")
+    log("The data has no point of sale: scripts/demo adds them")
+    run(demo_command('-c', config, '-d', db.name), env,
+        "scripts/demo (points of sale)", cwd=ROOT)
     if args.reuse and not args.no_template and db.exists(db.template):
         started = time.time()
         db.drop(db.template)
@@ -395,7 +394,7 @@ def statements(operation):
 # ---------------------------------------------------------------- measures
 
 def operator_of(login):
-    for row in demo_data.STAFF:
+    for row in STAFF:
         if row[0] == login:
             return row
     raise SystemExit(f"--operator {login} is not a demo operator")
@@ -465,16 +464,16 @@ def bench_acceptance(server, db, login, password, point_id, rng):
         "JOIN multipoint_parcel p ON p.id = pl.parcel "
         "WHERE p.manifest = %s AND p.point = %s AND p.state = 'expected' "
         "AND pl.state = 'expected' ORDER BY pl.id",
-        (demo_data.BENCH_MANIFEST, point_id))
+        (BENCH_MANIFEST, point_id))
     barcodes = [r[0] for r in rows]
-    if len(barcodes) != demo_data.BENCH_PLACES:
-        raise SystemExit(f"{demo_data.BENCH_MANIFEST} has {len(barcodes)} "
+    if len(barcodes) != BENCH_PLACES:
+        raise SystemExit(f"{BENCH_MANIFEST} has {len(barcodes)} "
             "unreceived places: regenerate (without --reuse)")
     rng.shuffle(barcodes)
     session = server.login(login, password)
     t0 = time.perf_counter()
     response = session.post(server.api('receptions'), json={
-            'point': point_id, 'manifest': demo_data.BENCH_MANIFEST,
+            'point': point_id, 'manifest': BENCH_MANIFEST,
             'courier_name': "Бенчмарк", 'vehicle': "bench.py"}, timeout=60)
     open_s = time.perf_counter() - t0
     if response.status_code != 201:
@@ -643,7 +642,7 @@ def profile(db, config, login, password, barcodes, point_id,
 
     if bench_reception:
         measure(f"GET /receptions/{bench_reception} (the closed "
-            f"{demo_data.BENCH_MANIFEST} reception, 1,000 scans)", [
+            f"{BENCH_MANIFEST} reception, 1,000 scans)", [
                 (lambda: client.get(f'{api}/receptions/{bench_reception}',
                         headers=headers))] * 8, warmup=2)
 
@@ -654,7 +653,7 @@ def profile(db, config, login, password, barcodes, point_id,
         "WHERE p.point = %s AND p.state = 'expected' "
         "AND pl.state = 'expected' AND COALESCE(p.manifest, '') <> %s "
         "ORDER BY pl.id LIMIT %s",
-        (point_id, demo_data.BENCH_MANIFEST, n + 5))
+        (point_id, BENCH_MANIFEST, n + 5))
     response = client.post(f'{api}/receptions', json={'point': point_id},
         headers=headers)
     reception = response.get_json()['id']
@@ -734,7 +733,7 @@ def main(argv=None):
     env = bench_env(folder)
     config = write_config(folder, db, free_port())
     login, password, _, groups, codes, _ = operator_of(args.operator)
-    first_point = demo_data.POINTS[0]['code']
+    first_point = POINTS[0]['code']
     if first_point not in codes:
         raise SystemExit(f"{args.operator} does not work at {first_point}")
     log("Multipoint benchmark: database %s on %s, %d parcels, %d clients, "
@@ -793,7 +792,7 @@ def main(argv=None):
             log("   error: %s", error)
         log("")
         log("2. Acceptance of %s (%d places) at %s",
-            demo_data.BENCH_MANIFEST, demo_data.BENCH_PLACES, first_point)
+            BENCH_MANIFEST, BENCH_PLACES, first_point)
         acceptance = bench_acceptance(server, db, login, password,
             points[first_point], rng)
         log("   scans: %s", fmt_stats(acceptance))

@@ -1,9 +1,18 @@
 """What the benchmark scripts share: printing, percentiles, the .venv's
-commands."""
+commands, the demo data's command."""
 import os
 import shutil
 import statistics
 import sys
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def demo_command(*args):
+    """The command of the demo data (the package scripts/demo), to run from
+    ROOT"""
+    return [sys.executable, '-m', 'scripts.demo', *args]
 
 
 def log(message, *args):

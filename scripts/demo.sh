@@ -4,7 +4,7 @@
 #   MULTIPOINT_DB=postgresql://user@host:5432/dbname make demo
 #
 # Runs scripts/setup.sh, creates and initialises the database on the first run
-# (trytond-admin, Russian, the four modules, then scripts/demo_data.py), applies module
+# (trytond-admin, Russian, the modules, then the demo data: python -m scripts.demo), applies module
 # updates when the multipoint_* sources changed, then serves sao and the JSON-RPC API
 # with trytond in the foreground (Ctrl-C stops it); trytond-cron runs beside it.
 #
@@ -129,6 +129,8 @@ PYEOF
 }
 
 ADMIN=("$VENV/bin/trytond-admin" -c "$CONFIG" -d "$DBNAME")
+# the demo data: the package scripts/demo, run from the root of the checkout
+DEMO_DATA=("$PY" -m scripts.demo -c "$CONFIG" -d "$DBNAME")
 MOD_HASH="$(mod_hash)"
 
 if ! db_ready; then
@@ -153,34 +155,30 @@ else
 fi
 
 if [ -f "$STATE.initialised" ] && [ ! -f "$STATE.demo-data" ]; then
-    [ -f "$ROOT/scripts/demo_data.py" ] || die "scripts/demo_data.py is missing: cannot load the demo data"
-    log "loading demo data (scripts/demo_data.py, ${DEMO_PARCELS:-600} parcels)"
-    DATA_ARGS=(-c "$CONFIG" -d "$DBNAME" --parcels "${DEMO_PARCELS:-600}")
-    if grep -q -- '--logins-file' "$ROOT/scripts/demo_data.py"; then
-        rm -f "$VAR/demo-logins.txt"
-        DATA_ARGS+=(--logins-file "$VAR/demo-logins.txt")
-    fi
+    [ -f "$ROOT/scripts/demo/__main__.py" ] || die "scripts/demo is missing: cannot load the demo data"
+    log "loading demo data (python -m scripts.demo, ${DEMO_PARCELS:-600} parcels)"
+    rm -f "$VAR/demo-logins.txt"
     t0=$(date +%s)
-    if ! "$PY" "$ROOT/scripts/demo_data.py" "${DATA_ARGS[@]}"; then
+    if ! "${DEMO_DATA[@]}" --parcels "${DEMO_PARCELS:-600}" \
+            --logins-file "$VAR/demo-logins.txt"; then
         if [ "$BACKEND" = sqlite ]; then
             # start from a clean database next time rather than on half-loaded data
             rm -f "$VAR/db/$DBNAME.sqlite" "$VAR/db/$DBNAME.sqlite-wal" \
                 "$VAR/db/$DBNAME.sqlite-shm" "$STATE".*
-            die "scripts/demo_data.py failed (see above); the database was removed, the next 'make demo' starts over"
+            die "scripts/demo failed (see above); the database was removed, the next 'make demo' starts over"
         fi
-        die "scripts/demo_data.py failed (see above); the next 'make demo' runs it again"
+        die "scripts/demo failed (see above); the next 'make demo' runs it again"
     fi
     touch "$STATE.demo-data" "$STATE.demo-pos" "$STATE.demo-portal" \
         "$STATE.demo-settlement" "$STATE.demo-cases"
     log "demo data loaded in $(( $(date +%s) - t0 ))s"
 elif [ -f "$STATE.demo-data" ] && [ ! -f "$STATE.demo-pos" ]; then
     # demo data of an earlier version: add the accounting, the points of sale and
-    # the shifts (scripts/demo_data.py only creates what is missing)
-    log "adding points of sale and shifts to the demo data (scripts/demo_data.py)"
+    # the shifts (scripts/demo only creates what is missing)
+    log "adding points of sale and shifts to the demo data (scripts/demo)"
     t0=$(date +%s)
-    "$PY" "$ROOT/scripts/demo_data.py" -c "$CONFIG" -d "$DBNAME" \
-        --logins-file "$VAR/demo-logins.txt" \
-        || die "scripts/demo_data.py failed (see above); the next 'make demo' runs it again"
+    "${DEMO_DATA[@]}" --logins-file "$VAR/demo-logins.txt" \
+        || die "scripts/demo failed (see above); the next 'make demo' runs it again"
     touch "$STATE.demo-pos"
     log "points of sale ready in $(( $(date +%s) - t0 ))s"
 fi
@@ -188,18 +186,17 @@ if [ -f "$STATE.demo-data" ] && { [ ! -f "$STATE.demo-portal" ] \
         || [ ! -f "$STATE.demo-settlement" ]; }; then
     # demo data of an earlier version: add the supplier portal's user and
     # its agent's report
-    log "adding the supplier portal's demo user and agent's report (scripts/demo_data.py)"
-    "$PY" "$ROOT/scripts/demo_data.py" -c "$CONFIG" -d "$DBNAME" \
-        || die "scripts/demo_data.py failed (see above); the next 'make demo' runs it again"
+    log "adding the supplier portal's demo user and agent's report (scripts/demo)"
+    "${DEMO_DATA[@]}" \
+        || die "scripts/demo failed (see above); the next 'make demo' runs it again"
     touch "$STATE.demo-portal" "$STATE.demo-settlement"
 fi
 if [ -f "$STATE.demo-data" ] && [ ! -f "$STATE.demo-cases" ]; then
     # demo data of an earlier version: add the portal supplier's ticket and
     # the free-delivery-threshold parcel (named in var/demo-logins.txt)
-    log "adding the portal's ticket and the free-delivery-threshold parcel (scripts/demo_data.py)"
-    "$PY" "$ROOT/scripts/demo_data.py" -c "$CONFIG" -d "$DBNAME" \
-        --logins-file "$VAR/demo-logins.txt" \
-        || die "scripts/demo_data.py failed (see above); the next 'make demo' runs it again"
+    log "adding the portal's ticket and the free-delivery-threshold parcel (scripts/demo)"
+    "${DEMO_DATA[@]}" --logins-file "$VAR/demo-logins.txt" \
+        || die "scripts/demo failed (see above); the next 'make demo' runs it again"
     touch "$STATE.demo-cases"
 fi
 

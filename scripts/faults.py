@@ -17,7 +17,7 @@ Server: $MULTIPOINT_FAULTS_PG, default postgresql://postgres@127.0.0.1:5432/
   (``trytond-admin --all -u multipoint_core multipoint_pos
   multipoint_suppliers multipoint_tickets multipoint_settlement
   multipoint_portal --activate-dependencies -l ru``);
-- ``multipoint_faults_base``: a copy of it with ``scripts/demo_data.py
+- ``multipoint_faults_base``: a copy of it with ``python -m scripts.demo
   --parcels 0`` (company, points with cells, suppliers and their terms,
   the staff with their logins, the portal user of «Лавка Марии» and its
   manifest-file account at MSK-01);
@@ -27,7 +27,7 @@ Server: $MULTIPOINT_FAULTS_PG, default postgresql://postgres@127.0.0.1:5432/
   ``multipoint_faults_<check>_<pid>``. These are dropped at the end unless
   ``--keep``; the two base databases stay for the next run, which uses
   them when they were made from the same sources (scripts/test.sh's source
-  hash, and demo_data.py's, kept as the database's comment) and makes them
+  hash, and scripts/demo's, kept as the database's comment) and makes them
   again otherwise (or with ``--fresh``).
 
 Checks (scripts/faults_issue.py, faults_import.py, faults_outbox.py):
@@ -86,11 +86,9 @@ for _name in list(os.environ):
         del os.environ[_name]
 os.environ['TRYTOND_DATABASE__URI'] = PG
 
-sys.path.insert(0, HERE)
-# bench_service and bench import each other: bench_service first
-import bench_service  # noqa: E402,F401
 import bench  # noqa: E402 (Database, Server, config, percentiles)
 from bench import log  # noqa: E402
+from bench_tools import demo_command  # noqa: E402
 
 PREFIX = 'multipoint_faults'
 MODULES = bench.MODULES
@@ -123,15 +121,17 @@ def prepare_base(args, folder, env, need_demo):
     """The modules database and (need_demo) its copy with the demo's
     company, staff and suppliers; returns (modules db, base db). Each is
     kept for the next run with the hash of what made it as its comment
-    (scripts/test.sh's source hash; demo_data.py's too for the base) and
+    (scripts/test.sh's source hash; scripts/demo's too for the base) and
     made again when that changed, or with --fresh."""
     modules = database(f'{PREFIX}_modules')
     base = database(f'{PREFIX}_base')
     config = bench.write_config(folder, modules, bench.free_port(), 'admin')
     modules_key = 'make faults ' + source_hash()
-    with open(os.path.join(HERE, 'demo_data.py'), 'rb') as fp:
-        base_key = modules_key + ' ' + hashlib.sha256(
-            fp.read()).hexdigest()[:16]
+    demo = hashlib.sha256()
+    for path in sorted(glob.glob(os.path.join(HERE, 'demo', '*.py'))):
+        with open(path, 'rb') as fp:
+            demo.update(os.path.basename(path).encode() + fp.read())
+    base_key = modules_key + ' ' + demo.hexdigest()[:16]
     if args.fresh or db_comment(modules) != modules_key:
         log("Creating %s with the four modules (trytond-admin)",
             modules.name)
@@ -148,13 +148,12 @@ def prepare_base(args, folder, env, need_demo):
         log("Reusing %s: made by a previous run from the same sources "
             "(--fresh makes it again)", modules.name)
     if need_demo and (args.fresh or db_comment(base) != base_key):
-        log("Creating %s: %s + scripts/demo_data.py --parcels 0",
+        log("Creating %s: %s + python -m scripts.demo --parcels 0",
             base.name, modules.name)
         base.drop(base.name)
         base.create(base.name, template=modules.name)
-        bench.run([sys.executable, os.path.join(HERE, 'demo_data.py'),
-                '-c', config, '-d', base.name, '--parcels', '0'], env,
-            "demo_data.py")
+        bench.run(demo_command('-c', config, '-d', base.name,
+                '--parcels', '0'), env, "scripts/demo", cwd=ROOT)
         set_db_comment(base, base_key)
     elif need_demo:
         log("Reusing %s: made by a previous run from the same sources",
