@@ -44,6 +44,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
+from demo.fixtures import (
+    create_company, create_point, create_supplier, set_company)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DB = 'postgresql://postgres@127.0.0.1:5432/multipoint_bench_import'
 HEADERS = [
@@ -234,7 +237,7 @@ def bench(server, args):
 def bench_sync(server, pool, n):
     """Sync n parcels from a local Hermes server, then again; the seconds
     of each run (the commit included)"""
-    from trytond.modules.multipoint_suppliers.tests.hermes_server import (
+    from trytond.modules.multipoint_suppliers.stand_in_hermes import (
         HermesServer, parcel)
     from trytond.transaction import Transaction
     # within the first sync's window (the point's cursor starts 30 days
@@ -281,9 +284,6 @@ def bench_sync(server, pool, n):
 
 def setup_hermes(pool, hermes):
     "A second point served by a Hermes account on the local server"
-    from trytond.modules.company.tests import set_company
-    from trytond.modules.multipoint_core.tests.tools import (
-        create_point, create_supplier)
     Account = pool.get('multipoint.supplier.account')
     Company = pool.get('company.company')
     company, = Company.search([], limit=1)
@@ -307,9 +307,6 @@ def setup_hermes(pool, hermes):
 
 def setup(pool):
     "A company, a point, a supplier and its file account; their ids"
-    from trytond.modules.company.tests import create_company, set_company
-    from trytond.modules.multipoint_core.tests.tools import (
-        create_point, create_supplier)
     from trytond.transaction import Transaction
     Account = pool.get('multipoint.supplier.account')
     existing = Account.search([('name', '=', "Bench Import")])

@@ -33,8 +33,9 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_import import Server, activate, log  # noqa: E402
+from bench_import import Server, activate, log
+from demo.fixtures import (
+    create_company, create_point, create_supplier, set_company)
 
 DEFAULT_DB = 'postgresql://postgres@127.0.0.1:5432/multipoint_bench_outbox'
 
@@ -209,9 +210,6 @@ def bench(server, args):
 
 def setup(pool, url, n):
     "A company, a point, a supplier, its push account and n parcels"
-    from trytond.modules.company.tests import create_company, set_company
-    from trytond.modules.multipoint_core.tests.tools import (
-        create_point, create_supplier)
     from trytond.transaction import Transaction
     Account = pool.get('multipoint.supplier.account')
     Parcel = pool.get('multipoint.parcel')

@@ -38,8 +38,10 @@ import time
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_import import Server, log  # noqa: E402
+from bench_import import Server, log
+from demo.fixtures import (
+    create_account, create_company, pos_point, set_company, setup_accounting,
+    supplier_with_inn)
 
 DEFAULT_DB = ('postgresql://postgres@127.0.0.1:5432/'
     'multipoint_bench_settlement')
@@ -128,18 +130,13 @@ def peak_mb():
 def setup(pool, n):
     """The company, points, supplier and n issued parcels with their
     money; returns the ids the steps need"""
-    from trytond.modules.company.tests import create_company, set_company
-    from trytond.modules.multipoint_pos.tests.pos_tools import (
-        pos_point, setup_accounting, supplier)
-    from trytond.modules.multipoint_suppliers.tests.tools import (
-        create_account)
     pool_get = pool.get
     Config = pool_get('multipoint.settlement.configuration')
     Session = pool_get('sale.point.cash.session')
     Party = pool_get('party.party')
     company = create_company()
     with set_company(company):
-        accounts = setup_accounting(company)
+        accounts = setup_accounting(pool, company)
         config = Config(1)
         config.commission_account = accounts['revenue']
         config.fine_account = accounts['expense']
@@ -147,7 +144,8 @@ def setup(pool, n):
         points = [pos_point(company, 'BENCH1', accounts),
             pos_point(company, 'BENCH2', accounts,
                 timezone='Asia/Yekaterinburg')]
-        shop = supplier("Поставщик (бенчмарк)", commission_rule='percent',
+        shop = supplier_with_inn("Поставщик (бенчмарк)",
+            commission_rule='percent',
             commission_percent=Decimal('1.50'))
         Party.write([shop], {
                 'account_payable': accounts['payable'].id,

@@ -19,9 +19,8 @@ import os
 import sys
 import threading
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench_outbox  # noqa: E402
-from bench_import import Server, log  # noqa: E402
+import bench_outbox
+from bench_import import Server, log
 
 ARRIVALS = []
 LOCK = threading.Lock()

@@ -6,7 +6,7 @@ import io
 
 import requests
 
-# the demo's portal user (scripts/demo_data.py PORTAL_USERS): the shop
+# the demo's portal user (scripts/demo/portal.py PORTAL_USERS): the shop
 # «Лавка Марии», whose file account serves MSK-01
 PORTAL_LOGIN = ('lavka@portal.example', 'Postavshik#2026')
 HEADERS = [

@@ -5,12 +5,12 @@ the tests: sleep, a truncated body, an error answer to every call."""
 import json
 from urllib.parse import parse_qsl, urlsplit
 
-from trytond.modules.multipoint_suppliers.tests import local_server
+from trytond.modules.multipoint_suppliers import stand_in
 
 PATH = '/json.php'
 
 
-class Handler(local_server.Handler):
+class Handler(stand_in.Handler):
 
     def do_GET(self):
         url = urlsplit(self.path)
@@ -50,7 +50,7 @@ class Handler(local_server.Handler):
             self.json(200, {'err': f'Метод {method} не найден'})
 
 
-class BoxberryServer(local_server.LocalServer):
+class BoxberryServer(stand_in.LocalServer):
     Handler = Handler
     path = PATH
 

@@ -9,12 +9,12 @@ import time
 import urllib.parse
 import uuid
 
-from trytond.modules.multipoint_suppliers.tests import local_server
+from trytond.modules.multipoint_suppliers import stand_in
 
 BASE = '/v2'
 
 
-class Handler(local_server.Handler):
+class Handler(stand_in.Handler):
 
     def do_POST(self):
         self.route('POST')
@@ -62,7 +62,7 @@ class Handler(local_server.Handler):
                             'message': "Метод не найден"}]})
 
 
-class CdekServer(local_server.LocalServer):
+class CdekServer(stand_in.LocalServer):
     Handler = Handler
     path = BASE + '/'
 

@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from trytond.modules.multipoint_suppliers.tests import local_server
+from trytond.modules.multipoint_suppliers import stand_in
 
 SOAP = 'http://schemas.xmlsoap.org/soap/envelope/'
 PARTNERSHIP = 'http://dpd.ru/ws/partnership/2015-03-20'
@@ -225,7 +225,7 @@ def _xml(tag, value):
     return f'<{tag}>{escape(str(value))}</{tag}>'
 
 
-class Handler(local_server.Handler):
+class Handler(stand_in.Handler):
 
     def service(self):
         return self.path.split('?')[0].rsplit('/', 1)[-1]
@@ -278,7 +278,7 @@ class Handler(local_server.Handler):
         self.reply(status, body, 'text/xml; charset=utf-8')
 
 
-class DPDServer(local_server.LocalServer):
+class DPDServer(stand_in.LocalServer):
     Handler = Handler
     path = '/services/'
 

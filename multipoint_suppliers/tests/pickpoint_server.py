@@ -7,7 +7,7 @@ with their own error."""
 import json
 import uuid
 
-from trytond.modules.multipoint_suppliers.tests import local_server
+from trytond.modules.multipoint_suppliers import stand_in
 
 BASE = '/api'
 # PickPoint's texts are not published: these are the connector's [INF]
@@ -15,7 +15,7 @@ SESSION_EXPIRED = {'ErrorCode': -2001,
     'Error': "Сессия не найдена или истекла"}
 
 
-class Handler(local_server.Handler):
+class Handler(stand_in.Handler):
 
     def do_POST(self):
         server = self.supplier
@@ -41,7 +41,7 @@ class Handler(local_server.Handler):
             self.reply(404, b'Not Found', 'text/html')
 
 
-class PickPointServer(local_server.LocalServer):
+class PickPointServer(stand_in.LocalServer):
     Handler = Handler
     path = BASE + '/'
 

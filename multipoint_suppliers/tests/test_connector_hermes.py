@@ -8,7 +8,7 @@ from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.multipoint_core.tests.tools import (
     DBTestCase, create_point, create_supplier)
 from trytond.modules.multipoint_suppliers.connector import ConnectorError
-from trytond.modules.multipoint_suppliers.tests.hermes_server import (
+from trytond.modules.multipoint_suppliers.stand_in_hermes import (
     HermesServer, parcel)
 from trytond.modules.multipoint_suppliers.tests.tools import (
     create_account, run_sync)

@@ -25,7 +25,7 @@ from trytond.modules.multipoint_pos.tests.pos_tools import (
 from trytond.modules.multipoint_suppliers import outbox_sender
 from trytond.modules.multipoint_suppliers.connector import (
     Connector, ConnectorError, register)
-from trytond.modules.multipoint_suppliers.tests import local_server
+from trytond.modules.multipoint_suppliers import stand_in
 from trytond.modules.multipoint_suppliers.tests.tools import create_account
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, with_transaction
@@ -34,7 +34,7 @@ from trytond.transaction import check_access
 D = Decimal
 
 
-class SupplierHandler(local_server.Handler):
+class SupplierHandler(stand_in.Handler):
 
     def do_POST(self):
         server = self.supplier
@@ -61,7 +61,7 @@ class SupplierHandler(local_server.Handler):
         self.json(200, answer)
 
 
-class SupplierServer(local_server.LocalServer):
+class SupplierServer(stand_in.LocalServer):
     """A supplier's event API on 127.0.0.1: POST /events takes a JSON list
     of events and answers the keys it took; POST /delivered answers which
     of the given keys it holds. It records every event it receives and,

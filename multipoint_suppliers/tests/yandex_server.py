@@ -20,7 +20,7 @@ import time
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
-from trytond.modules.multipoint_suppliers.tests import local_server
+from trytond.modules.multipoint_suppliers import stand_in
 
 MSK = dt.timezone(dt.timedelta(hours=3))
 MOMENT = '%d-%m-%Y %H:%M:%S'
@@ -32,7 +32,7 @@ TRANSITIONS = {
     }
 
 
-class Handler(local_server.Handler):
+class Handler(stand_in.Handler):
 
     def do_GET(self):
         self.handle_call('GET')
@@ -70,7 +70,7 @@ class Handler(local_server.Handler):
             and len(server.requests) > server.intact)
 
 
-class YandexServer(local_server.LocalServer):
+class YandexServer(stand_in.LocalServer):
     Handler = Handler
 
     def __init__(self, campaign='21045678', api_key='ACMA:pvz-key:1a2b'):

@@ -97,4 +97,6 @@ One concept per file:
 - accounting.py, shifts.py, codes.py, settlement.py: the accounting, the
   shifts with paid issues, the issue codes to try, the agent's report;
 - tickets.py, threshold.py, bench_manifest.py: the organizer's tasks and
-  tickets, the free-delivery threshold parcel, the benchmark's manifest."""
+  tickets, the free-delivery threshold parcel, the benchmark's manifest;
+- fixtures.py: the small builders of scripts/bench_*.py (a company, a
+  point, a supplier, a point of sale, a supplier account)."""

@@ -1,17 +1,21 @@
 """A local stand-in for Hermes' partner ParcelShop API (REST over WCF): POST
 JSON bodies, HTTP Basic auth, answers with a UTF-8 BOM, ErrorCode and
 ErrorSystemName, NextRequestDateFrom paging. Behaviours for the tests:
-sleep, 429 with Retry-After, a truncated body."""
+sleep, 429 with Retry-After, a truncated body.
+
+Not used by the module itself: the Hermes connector's tests and the
+connector sync of scripts/bench_import.py run against it (outside the tests
+package, so that the scripts import no test code)."""
 import base64
 import datetime as dt
 import json
 
-from trytond.modules.multipoint_suppliers.tests import local_server
+from . import stand_in
 
 BASE = '/ps/restservice.svc/rest'
 
 
-class Handler(local_server.Handler):
+class Handler(stand_in.Handler):
 
     def do_POST(self):
         server = self.supplier
@@ -46,7 +50,7 @@ class Handler(local_server.Handler):
         return b'\xef\xbb\xbf' + super().encode(data)
 
 
-class HermesServer(local_server.LocalServer):
+class HermesServer(stand_in.LocalServer):
     Handler = Handler
     path = BASE
 

@@ -6,7 +6,11 @@ A stand-in subclasses LocalServer, keeps its data and behaviours as
 attributes and names its Handler (a subclass of Handler below), which
 reads them as self.supplier. The behaviours most stand-ins share are here:
 sleep (a slow answer), throttle (the next n calls answered 429 with
-Retry-After: retry_after) and truncate (half a JSON body)."""
+Retry-After: retry_after) and truncate (half a JSON body).
+
+Not used by the module itself: the stand-ins of the connector tests
+(tests/*_server.py) and stand_in_hermes.py (shared with
+scripts/bench_import.py) derive from it."""
 import json
 import threading
 import time
