@@ -5,12 +5,15 @@ registry and compare it with the reviewed file docs/access-matrix.csv.
     .venv/bin/python scripts/access_matrix.py           # print the diff
     .venv/bin/python scripts/access_matrix.py --write   # regenerate the file
 
-The registry is a SQLite database in memory with the six modules activated
-(Russian), built from the sources trytond imports (this checkout). The
-built database is cached in DB_CACHE, by default a folder of the system's
-temporary directory keyed on a hash of the modules' sources, so a second run
-on the same sources takes seconds and a changed source is never answered by
-a stale cache. Set DB_CACHE yourself, or MULTIPOINT_NO_CACHE=1, to choose.
+The registry is a SQLite database with the six modules activated
+(Russian), built from the sources trytond imports (this checkout) the way
+trytond-admin does it (database init, then the pool initialised with the
+modules to activate and their dependencies). The built database is a file
+named after a hash of the modules' sources, in DB_CACHE (a folder; by
+default multipoint-access-matrix in the system's temporary directory), so a
+second run on the same sources takes seconds and a changed source is never
+answered by a stale file. MULTIPOINT_NO_CACHE=1 builds it in a temporary
+folder removed at the end.
 
 Exit status: 0 when the file matches (or was written), 1 when it differs,
 2 on a usage error. The logic is multipoint_core/tests/access_matrix.py.
@@ -44,32 +47,74 @@ def sources_hash():
 
 
 def setup_environment():
-    os.environ.setdefault('TRYTOND_DATABASE_URI', 'sqlite://')
-    os.environ['DB_NAME'] = ':memory:'
-    if os.environ.get('MULTIPOINT_NO_CACHE'):
-        os.environ.pop('DB_CACHE', None)
-    elif not os.environ.get('DB_CACHE'):
-        os.environ['DB_CACHE'] = os.path.join(tempfile.gettempdir(),
-            'multipoint-access-matrix', sources_hash())
+    "SQLite, set before trytond reads its configuration (on first import)"
+    os.environ['TRYTOND_DATABASE__URI'] = 'sqlite://'
+
+
+# the six modules: the portal brings suppliers, core and pos
+ACTIVATE = ['multipoint_portal', 'multipoint_tickets', 'multipoint_settlement']
+
+
+def cache_folder():
+    "The folder of the database file: DB_CACHE or the temporary directory's"
+    folder = os.environ.get('DB_CACHE') or ''
+    if not folder or folder.startswith('postgresql://'):
+        folder = os.path.join(tempfile.gettempdir(),
+            'multipoint-access-matrix')
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def ready(path):
+    "Whether the database file at path has the modules activated"
+    import sqlite3
+    if not os.path.exists(path):
+        return False
+    try:
+        with sqlite3.connect(path) as conn:
+            rows = conn.execute("SELECT COUNT(*) FROM ir_module "
+                "WHERE state = 'activated' AND name IN (%s)"
+                % ', '.join('?' * len(ACTIVATE)), ACTIVATE).fetchone()
+        return rows[0] == len(ACTIVATE)
+    except sqlite3.Error:
+        return False
+
+
+def activate(folder, name):
+    """The database name in folder (SQLite) with the modules activated, as
+    trytond-admin -u ACTIVATE --activate-dependencies -l ru makes it; a
+    database made before from the same sources is used as it is"""
+    from trytond import backend, config
+    from trytond.pool import Pool
+    config.set('database', 'path', folder)
+    path = os.path.join(folder, name + '.sqlite')
+    if not ready(path):
+        # a file of older sources or of a run that was stopped
+        for old in pathlib.Path(folder).glob('access_matrix_*.sqlite*'):
+            old.unlink()
+        open(path, 'w').close()
+        database = backend.Database(name).connect()
+        database.init()
+        Pool(name).init(update=ACTIVATE, lang=['ru'], activatedeps=True)
+    else:
+        Pool(name).init()
 
 
 def derive_text():
-    # trytond.tests.test_tryton reads the environment when imported
-    from trytond.tests.test_tryton import DB_NAME, activate_module
     from trytond.transaction import Transaction
 
     from trytond.modules.multipoint_core.tests import access_matrix
 
-    # the six modules (the portal brings suppliers, core and pos), named as
-    # the template of tests/test_access_matrix.py and of the portal tests
-    activate_module(
-        ['multipoint_portal', 'multipoint_tickets', 'multipoint_settlement'],
-        lang='ru')
-    with Transaction().start(DB_NAME, 0) as transaction:
-        try:
-            return access_matrix.render(access_matrix.derive_matrix())
-        finally:
-            transaction.rollback()
+    name = 'access_matrix_' + sources_hash()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = tmp if os.environ.get('MULTIPOINT_NO_CACHE') \
+            else cache_folder()
+        activate(folder, name)
+        with Transaction().start(name, 0) as transaction:
+            try:
+                return access_matrix.render(access_matrix.derive_matrix())
+            finally:
+                transaction.rollback()
 
 
 def main(argv=None):
