@@ -1,11 +1,19 @@
-"""The validation and error layer shared by Multipoint's three HTTP APIs.
+"""The toolkit of Multipoint's three HTTP APIs: reading requests, JSON
+answers and errors, validation against openapi.yaml.
 
 - the operator JSON API, /<database>/multipoint/api/v1/... (operator_api
-  below: the Tryton session's user, access rights and record rules);
+  below: the Tryton session's user, access rights and record rules; the
+  desk's shared request reading and JSON shapes are in api_desk.py);
 - the supplier portal, /<database>/multipoint/portal/... (portal_route in
-  multipoint_portal.portal_routes: a web_user session);
+  multipoint_portal.api_portal: a web_user session);
 - the supplier JSON API, /<database>/multipoint/supplier-api/v1/...
-  (supplier_api in multipoint_suppliers.supplier_api: an application key).
+  (supplier_api in multipoint_suppliers.api_supplier: an application key).
+
+The route files (routes_<area>.py) hold the routes only; what they share
+is here and in the api_<part>.py files: api_desk.py (the operator desk),
+multipoint_pos' api_pos.py (the workplace), multipoint_portal's
+api_portal.py (the portal) and multipoint_suppliers' api_supplier.py (the
+supplier API).
 
 Each API's wrapper keeps its own authentication and hands the rest to
 `guard` (outside any transaction) and `answer` (inside it):
@@ -54,6 +62,7 @@ import os
 import re
 import threading
 import time
+import urllib.parse
 from decimal import Decimal
 from functools import wraps
 from http import HTTPStatus
@@ -75,14 +84,19 @@ from .exceptions import NotFoundError, RequestError
 
 __all__ = [
     'json_response', 'error_response', 'error_code', 'request_json',
-    'operator_api', 'guard', 'answer', 'validate_request', 'ApiError',
-    'InvalidRequest', 'exception_response', 'SPEC', 'schema',
-    'MAX_ID']
+    'json_loads', 'download_response', 'operator_api', 'guard', 'answer',
+    'validate_request', 'ApiError', 'InvalidRequest', 'exception_response',
+    'SPEC', 'schema', 'MAX_ID', 'LANGUAGE', 'OPERATOR_PREFIX']
 
 logger = logging.getLogger(__name__)
 
 # Tryton's ids and integer columns are PostgreSQL int4
 MAX_ID = 2 ** 31 - 1
+# the language of the answers when no user's preference says otherwise:
+# the APIs' users read Russian
+LANGUAGE = 'ru'
+# the rule of the operator API's routes
+OPERATOR_PREFIX = '/<database_name>/multipoint/api/v1'
 # the API prefixes (after /<database>) and how each names itself
 APIS = {
     '/multipoint/api/v1': 'operator',
@@ -133,6 +147,18 @@ def error_response(status, code, message, details=None):
     if details:
         error['details'] = details
     return json_response({'error': error}, status=status)
+
+
+def download_response(name, data, content_type):
+    "A file to save, never to show in the page (whatever it holds)"
+    fallback = name.encode('ascii', 'replace').decode().replace('"', '_')
+    response = Response(data, content_type=content_type)
+    response.headers['Content-Disposition'] = (
+        f'attachment; filename="{fallback}"; '
+        f"filename*=UTF-8''{urllib.parse.quote(name)}")
+    response.headers['X-Content-Type-Options'] = 'nosniff'
+    response.headers['Cache-Control'] = 'no-store'
+    return response
 
 
 def error_code(exception):
@@ -417,7 +443,7 @@ def _reject_constant(name):
     raise ValueError(name)
 
 
-def _loads(data, parse_float=Decimal):
+def json_loads(data, parse_float=Decimal):
     "JSON without NaN/Infinity; ValueError for anything unreadable"
     try:
         return json.loads(data, parse_float=parse_float,
@@ -430,7 +456,7 @@ def request_json(request, parse_float=None):
     """The JSON object of the request body (parse_float=Decimal reads
     amounts exactly); RequestError when it is not one"""
     try:
-        data = _loads(request.data or b'{}', parse_float=parse_float)
+        data = json_loads(request.data or b'{}', parse_float=parse_float)
     except ValueError:
         data = None
     if not isinstance(data, dict):
@@ -669,7 +695,7 @@ def validate_request(request, view_args=None):
     if not data and not operation.body_required:
         return
     try:
-        body = _loads(data or b'{}')
+        body = json_loads(data or b'{}')
     except ValueError:
         fail([gettext('multipoint_core.msg_api_bad_json')])
     where = _nul(body)
@@ -738,11 +764,13 @@ def _is_pool_timeout(exception):
     return isinstance(exception, PoolTimeout)
 
 
-def guard(func, max_size=None):
+def guard(func, max_size=None, route=None):
     """The endpoint of func(request, pool, ...): an unknown database is
     404 before anything opens it, and whatever escapes (lock contention
-    after the retries, a request too large, a failure) is JSON"""
-    @wraps(func)
+    after the retries, a request too large, a failure) is JSON. The
+    endpoint takes the name of route, the function of the route that func
+    wraps (func itself by default)."""
+    @wraps(route or func)
     def endpoint(request, database_name, *args, **kwargs):
         try:
             if not database_exists(database_name):
@@ -808,7 +836,7 @@ def operator_api(func):
             User = pool.get('res.user')
             context = User.multipoint_context()
             if not context.get('language'):
-                context['language'] = 'ru'
+                context['language'] = LANGUAGE
 
             def call(request, *args, **kwargs):
                 validate_request(request)

@@ -1,82 +1,16 @@
-"""Operator JSON API: inventory counts (see routes.py for authentication
-and errors, openapi.yaml for the paths)"""
+"""Operator JSON API: inventory counts (see routes_desk.py for the
+authentication and the errors, openapi.yaml for the paths)"""
 from http import HTTPStatus
 
 from trytond.i18n import gettext
 from trytond.wsgi import app
 
+from .api import OPERATOR_PREFIX as PREFIX
+from .api import json_response, operator_api, request_json
+from .api_desk import (
+    current_point, inventory_json, inventory_scan_json, line_json,
+    visible_record)
 from .exceptions import CellError, NotFoundError, RequestError
-from .routes import (
-    PREFIX, cell_json, current_point, json_response, operator_api,
-    request_json, visible_record)
-
-
-def inventory_json(inventory, lines=True):
-    result = {
-        'id': inventory.id,
-        'number': inventory.number,
-        'point': inventory.point.id,
-        'state': inventory.state,
-        'state_name': inventory.state_string,
-        'cells': [c.barcode for c in inventory.cells],
-        'current_cell': (cell_json(inventory.current_cell)
-            if inventory.current_cell else None),
-        'started_at': inventory.started_at,
-        'finished_at': inventory.finished_at,
-        'counts': {
-            'expected': inventory.expected_count,
-            'scanned': inventory.scanned_count,
-            'ok': inventory.ok_count,
-            'misplaced': inventory.misplaced_count,
-            'unexpected': inventory.unexpected_count,
-            'duplicate': inventory.duplicate_count,
-            'missing': inventory.missing_count,
-            'unresolved': inventory.open_count,
-            },
-        }
-    if lines:
-        result['lines'] = [line_json(l) for l in inventory.lines]
-    return result
-
-
-def inventory_scan_json(scan):
-    return {
-        'id': scan.id,
-        'barcode': scan.barcode,
-        'cell': scan.cell.barcode if scan.cell else None,
-        'result': scan.result,
-        'result_name': scan.result_string,
-        'parcel': scan.parcel.id if scan.parcel else None,
-        'recorded_cell': (scan.recorded_cell.barcode
-            if scan.recorded_cell else None),
-        'detail': scan.detail,
-        'client_id': scan.client_id,
-        }
-
-
-def line_json(line):
-    parcel = line.parcel
-    return {
-        'id': line.id,
-        'kind': line.kind,
-        'kind_name': line.kind_string,
-        'parcel': {
-            'id': parcel.id,
-            'order_number': parcel.order_number,
-            'state': parcel.state,
-            'cell': parcel.cell.barcode if parcel.cell else None,
-            } if parcel else None,
-        'barcode': line.barcode,
-        'cell': line.cell.barcode if line.cell else None,
-        'recorded_cell': (line.recorded_cell.barcode
-            if line.recorded_cell else None),
-        'detail': line.detail,
-        'state': line.state,
-        'resolution': line.resolution,
-        'resolution_name': line.resolution_string or None,
-        'reason': line.reason,
-        'resolved_at': line.resolved_at,
-        }
 
 
 def get_inventory(pool, inventory_id):

@@ -1,11 +1,13 @@
 """Public tracking page: a recipient enters the order number and the last 4
 digits of the phone to see the status, the point and the storage deadline,
 and may extend the storage. Nothing else is shown: no name, no phone, no
-other parcel. Wrong attempts are limited per client network."""
+other parcel. Wrong attempts are limited per client network.
+
+This file holds the attempts' model, how a recipient's parcels are found
+and shown, and the wrapper of the page's requests (public); the routes are
+in routes_tracking.py."""
 import datetime as dt
 import ipaddress
-import json
-import os
 import urllib.parse
 from decimal import Decimal
 from http import HTTPStatus
@@ -15,12 +17,10 @@ from sql.aggregate import Count
 from trytond import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, fields
-from trytond.protocols.wrappers import Response, with_pool, with_transaction
+from trytond.protocols.wrappers import with_pool, with_transaction
 from trytond.transaction import Transaction
-from trytond.wsgi import app
 
-from .exceptions import StorageError
-from .routes import error_response, json_response
+from .api import LANGUAGE, error_response, json_loads
 
 MAX_FAILURES = config.getint('multipoint', 'tracking_max_failures', default=10)
 WINDOW = dt.timedelta(minutes=config.getint(
@@ -121,7 +121,7 @@ def tracking_json(parcel):
 def public(func):
     "Run as root in Russian, refusing clients with too many failures"
     @with_pool
-    @with_transaction(context={'language': 'ru'})
+    @with_transaction(context={'language': LANGUAGE})
     def wrapper(request, pool):
         Attempt = pool.get('multipoint.tracking.attempt')
         if Attempt.blocked(request.remote_addr):
@@ -129,7 +129,7 @@ def public(func):
                 'too_many_attempts',
                 gettext('multipoint_core.msg_tracking_too_many'))
         try:
-            data = json.loads(request.data or b'{}')
+            data = json_loads(request.data or b'{}', parse_float=float)
         except ValueError:
             data = None
         if not isinstance(data, dict):
@@ -141,40 +141,3 @@ def public(func):
                 gettext('multipoint_core.msg_tracking_not_found'))
         return func(request, pool, parcels, data)
     return wrapper
-
-
-@app.route('/<database_name>/multipoint/track', methods={'GET'})
-def tracking_page(request, database_name):
-    path = os.path.join(os.path.dirname(__file__), 'static', 'tracking.html')
-    with open(path, 'rb') as fp:
-        return Response(fp.read(), content_type='text/html; charset=utf-8')
-
-
-@app.route('/<database_name>/multipoint/track', methods={'POST'})
-@public
-def track(request, pool, parcels, data):
-    return json_response({'parcels': [tracking_json(p) for p in parcels]})
-
-
-@app.route('/<database_name>/multipoint/track/extend', methods={'POST'})
-@public
-def track_extend(request, pool, parcels, data):
-    Parcel = pool.get('multipoint.parcel')
-    try:
-        days = int(data.get('days') or 0)
-        Parcel.extend_storage(parcels, days, gettext(
-                'multipoint_core.msg_storage_source_recipient'))
-    except (StorageError, ValueError) as exception:
-        Transaction().rollback()
-        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, 'storage',
-            getattr(exception, 'message', None) or gettext(
-                'multipoint_core.msg_storage_extension_days'))
-    parcels = Parcel.browse(parcels)
-    deadlines = sorted({p.storage_deadline for p in parcels
-            if p.storage_deadline})
-    # the recipient sees what the extension gave: the new deadline
-    return json_response({
-            'parcels': [tracking_json(p) for p in parcels],
-            'message': gettext('multipoint_core.msg_tracking_extended',
-                deadline=', '.join(map(ru_date, deadlines)) or '—'),
-            })

@@ -39,7 +39,7 @@ from hypothesis_jsonschema import from_schema  # noqa: E402
 from trytond import backend
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.multipoint_core import api as api_layer
-from trytond.modules.multipoint_core import routes as core_routes
+from trytond.modules.multipoint_core import routes_desk
 from trytond.modules.multipoint_core.tests.tools import (
     OPERATOR_PASSWORD, committed, create_user)
 from trytond.modules.multipoint_pos.tests.pos_tools import (
@@ -514,14 +514,14 @@ class FuzzAPITestCase(RouteTestCase):
         "Contention that outlasts the retries: JSON 409, try again"
         client, _ = self.operator()
         locked = backend.DatabaseOperationalError('database is locked')
-        with mock.patch.object(core_routes, 'current_point',
+        with mock.patch.object(routes_desk, 'current_point',
                 side_effect=locked):
             response = client.post(self.api('issue/search'),
                 json={'query': 'FZ-1'})
         message = self.assertError(response, 409, 'busy')
         self.assertIn('повторите', message)
         # a failure nobody expected: logged, a JSON 500, no traceback
-        with mock.patch.object(core_routes, 'current_point',
+        with mock.patch.object(routes_desk, 'current_point',
                 side_effect=ZeroDivisionError), \
                 self.assertLogs(api_layer.logger, 'ERROR'):
             response = client.post(self.api('issue/search'),

@@ -5,12 +5,12 @@ import re
 
 import yaml
 
-import trytond.modules.multipoint_core.routes  # noqa: F401 registers routes
-import trytond.modules.multipoint_pos.routes  # noqa: F401
-import trytond.modules.multipoint_tickets.routes  # noqa: F401
-import trytond.modules.multipoint_suppliers.supplier_api  # noqa: F401
-import trytond.modules.multipoint_portal.portal_routes  # noqa: F401
-import trytond.modules.multipoint_portal.ticket_routes  # noqa: F401
+# importing the modules registers their routes
+import trytond.modules.multipoint_core  # noqa: F401
+import trytond.modules.multipoint_pos  # noqa: F401
+import trytond.modules.multipoint_tickets  # noqa: F401
+import trytond.modules.multipoint_suppliers  # noqa: F401
+import trytond.modules.multipoint_portal  # noqa: F401
 from trytond.wsgi import app
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent

@@ -2,9 +2,10 @@
 
 Registered only when multipoint_tickets is activated (tryton.cfg,
 [register multipoint_tickets]): without it, the portal has no tickets page
-and its ticket routes (ticket_routes.py) answer 404. What a supplier may
-know of the tickets is multipoint_tickets' own (supplier_tickets,
-supplier_reply, supplier_attachment); this gives it the portal's shape."""
+and its ticket routes (routes_portal_tickets.py) answer 404. What a
+supplier may know of the tickets is multipoint_tickets' own
+(supplier_tickets, supplier_reply, supplier_attachment); this gives it the
+portal's shape."""
 from trytond.i18n import gettext
 from trytond.modules.multipoint_core.exceptions import NotFoundError
 from trytond.pool import PoolMeta

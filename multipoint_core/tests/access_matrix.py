@@ -275,12 +275,11 @@ SUPPLIER_API_PREFIX = '/<database_name>/multipoint/supplier-api/v1'
 
 def import_routes():
     "Register the routes of the six modules (their modules add them)"
-    import trytond.modules.multipoint_core.routes  # noqa: F401
-    import trytond.modules.multipoint_pos.routes  # noqa: F401
-    import trytond.modules.multipoint_portal.portal_routes  # noqa: F401
-    import trytond.modules.multipoint_portal.ticket_routes  # noqa: F401
-    import trytond.modules.multipoint_suppliers.supplier_api  # noqa: F401
-    import trytond.modules.multipoint_tickets.routes  # noqa: F401
+    import trytond.modules.multipoint_core  # noqa: F401
+    import trytond.modules.multipoint_pos  # noqa: F401
+    import trytond.modules.multipoint_portal  # noqa: F401
+    import trytond.modules.multipoint_suppliers  # noqa: F401
+    import trytond.modules.multipoint_tickets  # noqa: F401
 
 
 def derive_matrix(users=None):

@@ -17,7 +17,7 @@ from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.multipoint_core.tests.tools import (
     accept_and_store, committed, create_parcel, create_point,
     create_supplier, create_user)
-from trytond.modules.multipoint_portal.portal_routes import (
+from trytond.modules.multipoint_portal.api_portal import (
     COOKIE, csrf_token)
 from trytond.modules.multipoint_suppliers.bulk import insert
 from trytond.modules.multipoint_suppliers.tests.tools import (

@@ -1,117 +1,37 @@
-"""Operator JSON API, core part: /<database>/multipoint/api/v1/...
+"""Operator JSON API, the desk: /<database>/multipoint/api/v1/...
 
-Requests are authenticated by the Tryton session (the cookie set by
-/<database>/session/login, or an "Authorization: Session ..." header) and
-run as that user with access rights and record rules enforced, so an
+The session check, the lookup of a scanned code, the receptions, the
+placement in cells, the issue to the recipient and the returns to the
+suppliers. Requests are authenticated by the Tryton session (the cookie set
+by /<database>/session/login, or an "Authorization: Session ..." header)
+and run as that user with access rights and record rules enforced, so an
 operator reaches only the points they are assigned to. Every request is
 checked against openapi.yaml (at the top of the repository) first and every
 error is JSON, {"error": {"code": "...", "message": "..."}} with the message
 in the user's language (Russian by default): api.py is that toolkit, shared
-by the three APIs; this file keeps the routes and their JSON.
+by the three APIs, and api_desk.py the desk's request reading and JSON
+shapes; this file keeps the routes.
 """
 import base64
-import datetime as dt
 import logging
 from http import HTTPStatus
 
 from trytond.i18n import gettext
-from trytond.pool import Pool
 from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
-# the API toolkit, imported from here by the other modules' routes too
-from .api import (  # noqa: F401
-    error_code, error_response, json_response, operator_api, request_json)
-from .parcel_json import parcels_json
+from .api import OPERATOR_PREFIX as PREFIX
+from .api import json_response, operator_api, request_json
+from .api_desk import (
+    cell_json, code_failure_response, current_point, issue_items,
+    issue_parcels_json, lock_now, parcel_json, reception_json,
+    return_batch_json, scan_json, visible_record)
 from .exceptions import (
     BarcodeEmptyError, BarcodeError, NotFoundError, RequestError)
+from .parcel_json import parcels_json
 
-PREFIX = '/<database_name>/multipoint/api/v1'
 logger = logging.getLogger(__name__)
-
-
-def mask_phone(phone):
-    "Operators only need the last digits to confirm a recipient"
-    return f'***{phone[-4:]}' if phone else None
-
-
-def parcel_json(parcel):
-    "The JSON of one parcel the user may read (parcel_json.parcels_json)"
-    return parcels_json([parcel])[0]
-
-
-def cell_json(cell):
-    return {
-        'id': cell.id,
-        'barcode': cell.barcode,
-        'name': cell.rec_name,
-        'point': cell.multipoint_point.id if cell.multipoint_point else None,
-        'size_class': cell.size_class,
-        'capacity': cell.capacity,
-        }
-
-
-def reception_json(reception, scans=20):
-    # only the last scans: reading reception.scans would load every scan of
-    # the reception after each scan
-    Scan = Pool().get('multipoint.reception.scan')
-    last = Scan.search([('reception', '=', reception.id)],
-        order=[('id', 'DESC')], limit=scans) if scans else []
-    return {
-        'id': reception.id,
-        'number': reception.number,
-        'point': reception.point.id,
-        'state': reception.state,
-        'courier_name': reception.courier_name,
-        'vehicle': reception.vehicle,
-        'manifest': reception.manifest,
-        'suppliers': [s.id for s in reception.suppliers],
-        'expected': reception.expected_count,
-        'scanned': reception.scanned_count,
-        'surplus': reception.surplus_count,
-        'damaged': reception.damaged_count,
-        'progress': reception.progress,
-        'last_scans': [scan_json(s) for s in last],
-        }
-
-
-def scan_json(scan):
-    return {
-        'id': scan.id,
-        'barcode': scan.barcode,
-        'result': scan.result,
-        'result_name': scan.result_string,
-        'detail': scan.detail,
-        'damaged': scan.damaged,
-        'client_id': scan.client_id,
-        'parcel': scan.parcel.id if scan.parcel else None,
-        }
-
-
-def lock_now(Model, ids):
-    """Lock rows of Model as a restarted transaction would: Model.lock()
-    of rows not locked at the start restarts the whole request (Tryton
-    8.0), so a route that knows which rows it will lock takes them first.
-    On PostgreSQL a row changed since the snapshot still fails the lock
-    and the request is retried."""
-    transaction = Transaction()
-    table = Model._table
-    ids = set(map(int, ids)) - transaction._locked_records[table]
-    if ids and table not in transaction._locked_tables:
-        transaction.database.lock_records(
-            transaction.connection, table, sorted(ids))
-        transaction._locked_records[table].update(ids)
-
-
-def visible_record(pool, model, record_id, message, **variables):
-    """The record of model with record_id when the user may see it (the
-    record rules apply to the search), else a 404 with message"""
-    Model = pool.get(model)
-    records = Model.search([('id', '=', record_id)])
-    if not records:
-        raise NotFoundError(gettext(message, **variables))
-    return records[0]
 
 
 def get_reception(pool, reception_id):
@@ -263,51 +183,6 @@ def placement_suggestion(request, pool):
             })
 
 
-def current_point(pool, data):
-    """The point the operator works at now: given in the request, else the
-    one chosen in their preferences, else their only one"""
-    Point = pool.get('multipoint.point')
-    domain = [('state', '=', 'active')]
-    wanted = data.get('point') or Transaction().context.get(
-        'multipoint_point')
-    if wanted:
-        domain.append(('id', '=', wanted))
-    points = Point.search(domain, limit=2)
-    if len(points) != 1:
-        raise RequestError(gettext('multipoint_core.msg_api_point_needed'))
-    return points[0]
-
-
-def issue_parcels_json(parcels, terms):
-    "The parcels as the issue screen needs them: items and supplier rules"
-    Line = Pool().get('multipoint.parcel.line')
-    lines = {}
-    for line in Line.search([('parcel', 'in', [p.id for p in parcels])],
-            order=[('id', 'ASC')]):
-        lines.setdefault(line.parcel.id, []).append(line)
-    shown = {p['id']: p for p in parcels_json(parcels)}
-    now = dt.datetime.utcnow()
-    result = []
-    for parcel in parcels:
-        term = terms.get((parcel.supplier.id, parcel.point.id))
-        result.append(dict(shown[parcel.id],
-            lines=[{'id': l.id, 'name': l.name, 'quantity': l.quantity,
-                    'unit_price': str(l.unit_price), 'vat_rate': l.vat_rate,
-                    'refusable': bool(l.refusable)}
-                for l in lines.get(parcel.id, [])],
-            code_locked=bool(parcel.code_locked_until
-                and parcel.code_locked_until > now),
-            rules={
-                'id_check_required': bool(term and term.id_check_required),
-                'id_check_replaces_code': bool(
-                    term and term.id_check_replaces_code),
-                'signature_required': bool(
-                    term and term.signature_required),
-                'partial_buyout': bool(term and term.partial_buyout),
-                }))
-    return result
-
-
 @app.route(PREFIX + '/issue/search', methods={'POST'})
 @operator_api
 def issue_search(request, pool):
@@ -327,54 +202,6 @@ def issue_search(request, pool):
             'matched': [p.id for p in matched],
             'parcels': issue_parcels_json(group or matched, terms),
             })
-
-
-def issue_items(pool, data):
-    """The parcels of an issue request (/issue, /issue/quote, /issue/pay),
-    read after its schema: (parcels to issue, verifications, codes, refused
-    lines, parcels refused whole with their reason)"""
-    Parcel = pool.get('multipoint.parcel')
-    wanted = data.get('parcels') or []
-    ids = {w['id'] for w in wanted}
-    parcels = Parcel.search([('id', 'in', list(ids))])
-    by_id = {p.id: p for p in parcels}
-    if not wanted or len(by_id) != len(ids):
-        raise NotFoundError(gettext('multipoint_core.msg_issue_nothing'))
-    verifications, codes, refused, refused_whole = {}, {}, {}, {}
-    to_issue = []
-    for item in wanted:
-        parcel = by_id[item['id']]
-        if item.get('refuse'):
-            refused_whole[parcel] = item['refuse']
-            continue
-        to_issue.append(parcel)
-        for method in ['code', 'id_check', 'proxy']:
-            if item.get(method):
-                verifications[parcel] = (method, item[method])
-                break
-        if item.get('code'):
-            codes[parcel] = item['code']
-        lines = {l.id: l for l in parcel.lines}
-        for refusal in item.get('refused') or []:
-            line = lines.get(refusal.get('line'))
-            if not line:
-                raise RequestError(gettext(
-                        'multipoint_core.msg_api_bad_json'))
-            refused[line] = refusal.get('quantity') or 0
-    return to_issue, verifications, codes, refused, refused_whole
-
-
-def code_failure_response(pool, failures):
-    """The 422 of wrong codes ({parcel: message} of check_codes), with the
-    tries each parcel has left before its code is locked (0: locked)"""
-    config = pool.get('multipoint.configuration').get_config()
-    now = dt.datetime.utcnow()
-    tries = {str(p.id): 0 if (p.code_locked_until
-            and p.code_locked_until > now)
-        else max((config.code_max_attempts or 0) - (p.code_attempts or 0), 0)
-        for p in failures}
-    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, 'code_wrong',
-        ' '.join(failures.values()), details={'tries_left': tries})
 
 
 @app.route(PREFIX + '/issue', methods={'POST'})
@@ -413,21 +240,6 @@ def issue_refuse(request, pool):
         raise NotFoundError(gettext('multipoint_core.msg_issue_nothing'))
     Parcel.refuse_at_desk(parcels, data.get('reason'))
     return json_response({'refused': parcels_json(parcels)})
-
-
-def return_batch_json(batch):
-    return {
-        'id': batch.id,
-        'number': batch.number,
-        'point': batch.point.id,
-        'supplier': {'id': batch.supplier.id,
-            'name': batch.supplier.rec_name},
-        'courier_name': batch.courier_name,
-        'state': batch.state,
-        'parcels': [parcel_json(p) for p in batch.parcels],
-        'customer_returns': [r.parcel.order_number
-            for r in batch.customer_returns],
-        }
 
 
 def get_return_batch(pool, batch_id):

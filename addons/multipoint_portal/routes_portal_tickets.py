@@ -8,11 +8,11 @@ import os
 from http import HTTPStatus
 
 from trytond.i18n import gettext
+from trytond.modules.multipoint_core.api import (
+    download_response, json_response)
 from trytond.modules.multipoint_core.exceptions import NotFoundError
-from trytond.modules.multipoint_core.routes import json_response
 
-from .portal_routes import (
-    UPLOAD_SIZE, download_response, has_tickets, portal_route)
+from .api_portal import UPLOAD_SIZE, has_tickets, portal_route
 
 
 def ticket_model(pool):

@@ -1,5 +1,5 @@
 """Operator JSON API, tickets and organizer part (see multipoint_core's
-routes.py for the authentication and the errors, openapi.yaml for the
+routes_desk.py for the authentication and the errors, openapi.yaml for the
 paths).
 
 POST /tickets             open a ticket from the operator screen, filled
@@ -17,9 +17,11 @@ from http import HTTPStatus
 from trytond.i18n import gettext
 from trytond.modules.multipoint_core.exceptions import (
     BarcodeError, RequestError)
-from trytond.modules.multipoint_core.routes import (
-    PREFIX, current_point, json_response, operator_api, request_json,
-    visible_record)
+from trytond.modules.multipoint_core.api import OPERATOR_PREFIX as PREFIX
+from trytond.modules.multipoint_core.api import (
+    json_response, operator_api, request_json)
+from trytond.modules.multipoint_core.api_desk import (
+    current_point, visible_record)
 from trytond.wsgi import app
 
 from . import clock

@@ -1,0 +1,56 @@
+"""The public tracking page's routes (tracking.py: how a recipient's
+parcels are found and shown, the limit of wrong attempts):
+
+GET  /<database>/multipoint/track          the page
+POST /<database>/multipoint/track          the parcels of an order number
+                                           and the phone's last 4 digits
+POST /<database>/multipoint/track/extend   extend their storage
+"""
+import os
+from http import HTTPStatus
+
+from trytond.i18n import gettext
+from trytond.protocols.wrappers import Response
+from trytond.transaction import Transaction
+from trytond.wsgi import app
+
+from .api import error_response, json_response
+from .exceptions import StorageError
+from .tracking import public, ru_date, tracking_json
+
+
+@app.route('/<database_name>/multipoint/track', methods={'GET'})
+def tracking_page(request, database_name):
+    path = os.path.join(os.path.dirname(__file__), 'static', 'tracking.html')
+    with open(path, 'rb') as fp:
+        return Response(fp.read(), content_type='text/html; charset=utf-8')
+
+
+@app.route('/<database_name>/multipoint/track', methods={'POST'})
+@public
+def track(request, pool, parcels, data):
+    return json_response({'parcels': [tracking_json(p) for p in parcels]})
+
+
+@app.route('/<database_name>/multipoint/track/extend', methods={'POST'})
+@public
+def track_extend(request, pool, parcels, data):
+    Parcel = pool.get('multipoint.parcel')
+    try:
+        days = int(data.get('days') or 0)
+        Parcel.extend_storage(parcels, days, gettext(
+                'multipoint_core.msg_storage_source_recipient'))
+    except (StorageError, ValueError) as exception:
+        Transaction().rollback()
+        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, 'storage',
+            getattr(exception, 'message', None) or gettext(
+                'multipoint_core.msg_storage_extension_days'))
+    parcels = Parcel.browse(parcels)
+    deadlines = sorted({p.storage_deadline for p in parcels
+            if p.storage_deadline})
+    # the recipient sees what the extension gave: the new deadline
+    return json_response({
+            'parcels': [tracking_json(p) for p in parcels],
+            'message': gettext('multipoint_core.msg_tracking_extended',
+                deadline=', '.join(map(ru_date, deadlines)) or '—'),
+            })
