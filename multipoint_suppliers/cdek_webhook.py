@@ -1,39 +1,18 @@
-"""CDEK's ORDER_STATUS webhooks, received at
-
-    POST /<database>/multipoint/suppliers/cdek/<token>
-
-where token is a secret of the supplier account (CDEK signs nothing: the
-address itself is the secret). Each status becomes a supplier event of
-its parcel, the way the sync engine records a supplier's event feed, and
-a CdekStatus row: a webhook CDEK sends again, or a status the
-reconciliation poll (connector_cdek.fetch_events) finds later, is not
-recorded twice. Answers: 404 for an unknown token (nothing written), 400
-for a body that is not a status, else 200, also for an order that is none
-of our parcels (logged), so CDEK does not send it again and again.
-"""
-import json
+"""The statuses CDEK sends to our webhook (routes_cdek_webhook.py) or the
+reconciliation poll finds (connector_cdek.fetch_events): a CdekStatus row
+per status of a parcel, so that a webhook CDEK sends again, or a status the
+poll finds later, is not recorded twice. The account's webhook address and
+its subscription are on the account (account.py)."""
 import logging
-import secrets
-from http import HTTPStatus
 
-from trytond import backend, config
-from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, Unique, fields
-from trytond.model.modelsql import SQLConstraintError
-from trytond.pool import Pool, PoolMeta
-from trytond.protocols.wrappers import Response, with_pool, with_transaction
-from trytond.pyson import Eval
-from trytond.transaction import Transaction, without_check_access
-from trytond.wsgi import app
+from trytond.model import Index, ModelSQL, Unique, fields
+from trytond.pool import Pool
 
-from .connector import ConnectorError
-from .connector_cdek import Received, status_text
-from .exceptions import AccountError
-from .sync_log import _record_events
+from .connector_cdek import status_text
 
 logger = logging.getLogger(__name__)
+# where CDEK posts the statuses, after /<database>: + the account's token
 PATH = '/multipoint/suppliers/cdek/'
-_cdek = {'invisible': Eval('connector') != 'cdek'}
 
 
 class CdekStatus(ModelSQL):
@@ -128,142 +107,3 @@ class CdekStatus(ModelSQL):
                     status_text(status.code, status.city), status.date))
         cls.create(rows)
         return events
-
-
-class _Given:
-    "The events of a webhook as a feed the sync engine records"
-
-    def __init__(self, events):
-        self.events = events
-
-    def fetch_events(self, cursor=None):
-        return self.events, cursor
-
-
-class Account(metaclass=PoolMeta):
-    __name__ = 'multipoint.supplier.account'
-    cdek_webhook_token = fields.Char(
-        "Webhook Token", readonly=True, strip=False, states=_cdek,
-        help="The secret part of the address CDEK sends the statuses to.")
-    cdek_webhook_url = fields.Function(
-        fields.Char("Webhook Address", states=_cdek,
-            help="Where CDEK sends the statuses of the orders."),
-        'get_cdek_webhook_url')
-    cdek_webhook = fields.Char(
-        "Webhook Subscription", readonly=True, states=_cdek,
-        help="CDEK's identifier of the subscription, once registered.")
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._sql_constraints += [
-            ('cdek_webhook_token_unique', Unique(t, t.cdek_webhook_token),
-                'multipoint_suppliers.msg_cdek_webhook_token_unique'),
-            ]
-        cls._buttons.update({
-                'cdek_register_webhook': {
-                    'invisible': Eval('connector') != 'cdek',
-                    'depends': ['connector'],
-                    },
-                })
-
-    @staticmethod
-    def new_cdek_webhook_token():
-        return secrets.token_urlsafe(24)
-
-    @classmethod
-    def create(cls, vlist):
-        accounts = super().create(vlist)
-        # given here, not as a default: the secret is no value a user
-        # without access to it would be writing
-        with without_check_access():
-            new = [a for a in cls.browse(accounts)
-                if not a.cdek_webhook_token]
-            if new:
-                cls.write(*[v for a in new for v in (
-                            [a], {'cdek_webhook_token':
-                                cls.new_cdek_webhook_token()})])
-        return accounts
-
-    @classmethod
-    def copy(cls, accounts, default=None):
-        default = default.copy() if default is not None else {}
-        # a copy is another account: its own secret, no subscription
-        default.setdefault('cdek_webhook_token', None)
-        default.setdefault('cdek_webhook', None)
-        return super().copy(accounts, default=default)
-
-    def get_cdek_webhook_url(self, name=None):
-        if not self.cdek_webhook_token:
-            return None
-        from trytond.url import http_host
-        base = config.get('multipoint', 'public_url') or http_host()
-        return (f'{base.rstrip("/")}/{Transaction().database.name}{PATH}'
-            f'{self.cdek_webhook_token}')
-
-    @classmethod
-    @ModelView.button
-    def cdek_register_webhook(cls, accounts):
-        "Subscribe each account's webhook address to CDEK's order statuses"
-        for account in accounts:
-            if account.connector != 'cdek':
-                continue
-            if not account.cdek_webhook_token:
-                # an account older than the field
-                with without_check_access():
-                    cls.write([account], {'cdek_webhook_token':
-                            cls.new_cdek_webhook_token()})
-            try:
-                subscription = account.get_connector().register_webhook(
-                    account.get_cdek_webhook_url())
-            except ConnectorError as error:
-                raise AccountError(gettext(
-                        'multipoint_suppliers.msg_cdek_webhook_failed',
-                        account=account.rec_name,
-                        error=account.redact(str(error))))
-            account.cdek_webhook = subscription
-            account.save()
-
-
-def _answer(status, text=''):
-    return Response(text or status.phrase, status=status,
-        content_type='text/plain; charset=utf-8')
-
-
-@app.route('/<database_name>' + PATH + '<token>', methods={'POST'})
-@with_pool
-@with_transaction()
-def cdek_webhook(request, pool, token):
-    Account = pool.get('multipoint.supplier.account')
-    Status = pool.get('multipoint.supplier.cdek.status')
-    accounts = Account.search([
-            ('connector', '=', 'cdek'),
-            ('cdek_webhook_token', '=', token),
-            ], limit=1)
-    if not accounts:
-        return _answer(HTTPStatus.NOT_FOUND)
-    account, = accounts
-    body = request.get_data()
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return _answer(HTTPStatus.BAD_REQUEST, "not JSON")
-    if not isinstance(data, dict):
-        return _answer(HTTPStatus.BAD_REQUEST, "not an object")
-    if data.get('type') != 'ORDER_STATUS':
-        logger.info("CDEK webhook %s ignored (account %s)",
-            data.get('type'), account.id)
-        return _answer(HTTPStatus.OK)
-    try:
-        received = Received.from_webhook(data)
-    except (TypeError, ValueError) as error:
-        return _answer(HTTPStatus.BAD_REQUEST, f"no status: {error}")
-    try:
-        events = Status.store(account, [received], 'webhook',
-            payload=body.decode('utf-8', 'replace'))
-        _record_events(account, _Given(events), None)
-    except (SQLConstraintError, backend.DatabaseIntegrityError):
-        # the same status sent twice at once: the other request has it
-        Transaction().rollback()
-    return _answer(HTTPStatus.OK)

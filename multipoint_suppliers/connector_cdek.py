@@ -10,9 +10,9 @@ sender account that travel to it.
 - lookup: GET orders?cdek_number= (then ?im_number=, the sender's own
   number), or GET orders/{uuid} when CDEK's uuid of the order is known.
 - fetch_events is the reconciliation poll behind the ORDER_STATUS
-  webhooks (cdek_webhook.py): the current status of the account's parcels
-  still on their way or at the point, a batch per run (CDEK looks orders
-  up one by one), the cursor being the last parcel polled. A status the
+  webhooks (routes_cdek_webhook.py): the current status of the account's
+  parcels still on their way or at the point, a batch per run (CDEK looks
+  orders up one by one), the cursor being the last parcel polled. A status the
   webhook already brought is not recorded twice (cdek_webhook.CdekStatus).
 
 Errors come as {"errors": [{code, message}]} or in

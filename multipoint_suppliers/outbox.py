@@ -4,7 +4,6 @@ Every parcel event a supplier account subscribes to becomes an outbox row
 in the transaction that writes the event (so in the transaction of the
 state change): the event and its row commit together or not at all. A
 queued sender (outbox_sender.py) delivers the rows afterwards."""
-import datetime as dt
 import json
 import uuid
 import weakref
@@ -14,11 +13,9 @@ from decimal import Decimal
 from sql import Null
 
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
-
-from .connector import get_connector
 
 KINDS = [
     ('accepted', "Accepted"),
@@ -301,128 +298,3 @@ class Outbox(ModelSQL, ModelView):
             Account.write(list(accounts), {'outbox_open_until': None})
         cls.queue_after_commit(accounts)
 
-
-class Account(metaclass=PoolMeta):
-    __name__ = 'multipoint.supplier.account'
-    outbox_kinds = fields.MultiSelection(
-        KINDS, "Pushed Events",
-        states={
-            'invisible': (
-                ~Eval('capabilities', []).contains('push_events')
-                & ~Eval('capabilities', []).contains('export_report')),
-            },
-        depends=['capabilities'],
-        help="The parcel events sent to the supplier.")
-    outbox_failures = fields.Integer(
-        "Consecutive Failures", readonly=True,
-        states={
-            'invisible': ~Eval('capabilities', []).contains('push_events'),
-            },
-        depends=['capabilities'])
-    outbox_open_until = fields.DateTime(
-        "Sending Paused Until", readonly=True,
-        states={
-            'invisible': ~Eval('capabilities', []).contains('push_events'),
-            },
-        depends=['capabilities'],
-        help="After too many consecutive failures no event is sent until "
-        "then; then one call probes the supplier's system.")
-    outbox_sequence = fields.Integer(
-        "Last Event Sequence", readonly=True,
-        states={
-            'invisible': ~Eval('capabilities', []).contains('push_events'),
-            },
-        depends=['capabilities'])
-    outbox_lease = fields.Char("Sender", readonly=True)
-    outbox_lease_until = fields.DateTime("Sender Until", readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._buttons.update({
-                'outbox_retry': {
-                    'invisible': ~Eval('capabilities', []).contains(
-                        'push_events'),
-                    'depends': ['capabilities'],
-                    },
-                })
-
-    @staticmethod
-    def default_outbox_kinds():
-        return [k for k, _ in KINDS]
-
-    @staticmethod
-    def default_outbox_failures():
-        return 0
-
-    @staticmethod
-    def default_outbox_sequence():
-        return 0
-
-    def delivers_events(self):
-        "Whether the account's subscribed events go to the outbox"
-        return self.pushes_events()
-
-    def pushes_events(self):
-        connector = get_connector(self.connector)
-        return bool(connector and connector.supports('push_events'))
-
-    def subscribed(self, kind):
-        # accounts created before the module update have none: all
-        return self.outbox_kinds is None or kind in self.outbox_kinds
-
-    def point_code(self, point):
-        """The supplier's code of point, None for an account without
-        points (it serves them all), False when the account does not serve
-        point"""
-        if not self.points:
-            return None
-        for line in self.points:
-            if line.point == point:
-                return line.supplier_code
-        return False
-
-    @classmethod
-    def deliver_outbox(cls, accounts):
-        "Queue task: send the due rows of each account"
-        from .outbox_sender import Sender
-        for account in accounts:
-            Sender(account.id).run()
-
-    @classmethod
-    def deliver_outbox_due(cls):
-        "Cron: queue a sender for every account with rows to send"
-        pool = Pool()
-        Outbox = pool.get('multipoint.supplier.outbox')
-        outbox = Outbox.__table__()
-        account = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        now = dt.datetime.utcnow()
-        due = ((outbox.state == 'pending')
-            | ((outbox.state == 'failed') & (outbox.next_attempt_at <= now))
-            | (outbox.state == 'sending'))
-        cursor.execute(*outbox.join(account,
-                condition=outbox.account == account.id
-                ).select(outbox.account,
-                where=due & ((account.outbox_open_until == Null)
-                    | (account.outbox_open_until <= now))
-                & ((account.outbox_lease_until == Null)
-                    | (account.outbox_lease_until <= now)),
-                group_by=[outbox.account]))
-        accounts = [a for a in cls.browse([i for i, in cursor])
-            if a.pushes_events()]
-        with Transaction().set_context(queue_name=QUEUE_NAME):
-            for account in accounts:
-                cls.__queue__.deliver_outbox([account])
-
-    @classmethod
-    @ModelView.button
-    def outbox_retry(cls, accounts):
-        "Send the failed and dead events of the accounts again"
-        Outbox = Pool().get('multipoint.supplier.outbox')
-        with without_check_access():
-            rows = Outbox.search([
-                    ('account', 'in', [a.id for a in accounts]),
-                    ('state', 'in', ['failed', 'dead']),
-                    ])
-        Outbox.retry(rows)

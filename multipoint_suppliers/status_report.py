@@ -15,9 +15,8 @@ from sql import Null
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.model.exceptions import ValidationError
-from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
-from trytond.transaction import Transaction, without_check_access
+from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 
 class StatusReport(ModelSQL, ModelView):
@@ -97,49 +96,3 @@ class StatusReport(ModelSQL, ModelView):
             reports.append(report)
         return reports
 
-
-class Account(metaclass=PoolMeta):
-    __name__ = 'multipoint.supplier.account'
-    status_reports = fields.One2Many(
-        'multipoint.supplier.status.report', 'account', "Status Reports",
-        readonly=True,
-        states={
-            'invisible': ~Eval('capabilities', []).contains('export_report'),
-            },
-        depends=['capabilities'])
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._buttons.update({
-                'export_status_report': {
-                    'invisible': ~Eval('capabilities', []).contains(
-                        'export_report'),
-                    'depends': ['capabilities'],
-                    },
-                })
-
-    def reports_events(self):
-        """Whether the account learns its events from report files: its
-        connector exports them and cannot push them"""
-        connector = self.get_connector()
-        return bool(connector and connector.supports('export_report')
-            and not connector.supports('push_events'))
-
-    def delivers_events(self):
-        return super().delivers_events() or self.reports_events()
-
-    @classmethod
-    @ModelView.button
-    def export_status_report(cls, accounts):
-        "Put the pending events of the accounts into new report files"
-        StatusReport = Pool().get('multipoint.supplier.status.report')
-        with without_check_access():
-            StatusReport.export(cls.browse([a.id for a in accounts]))
-
-    @classmethod
-    def export_status_reports_due(cls):
-        "Cron: a report for every account with pending events to report"
-        StatusReport = Pool().get('multipoint.supplier.status.report')
-        accounts = cls.search([('active', '=', True)])
-        StatusReport.export([a for a in accounts if a.reports_events()])
