@@ -19,8 +19,9 @@ only).
 Running as the key's creator would give a supplier the creator's rights
 (an owner's: every supplier, every point) and would die with that person's
 account; one user per supplier would need a user created with every key.
-On top of the rules, every query of supplier_api.py filters on the key's
-supplier itself, so a rule changed by mistake still leaks nothing.
+On top of the rules, every query of the supplier API (api_supplier.py,
+routes_supplier_api.py) filters on the key's supplier itself, so a rule
+changed by mistake still leaks nothing.
 """
 from trytond.i18n import gettext
 from trytond.model import fields

@@ -13,7 +13,7 @@ from trytond.modules.multipoint_core.tests.tools import (
     create_supplier, create_user)
 from trytond.modules.multipoint_suppliers.api_key import (
     SUPPLIER_CONTEXT, SupplierKeyError, api_user_id)
-from trytond.modules.multipoint_suppliers.supplier_api import (
+from trytond.modules.multipoint_suppliers.api_supplier import (
     MAX_REQUEST_SIZE)
 from trytond.modules.multipoint_suppliers.tests.tools import create_account
 from trytond.pool import Pool

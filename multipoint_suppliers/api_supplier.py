@@ -1,4 +1,5 @@
-"""Supplier JSON API: /<database>/multipoint/supplier-api/v1/...
+"""Supplier JSON API, its toolkit: /<database>/multipoint/supplier-api/v1/...
+(the routes are in routes_supplier_api.py)
 
 Suppliers with systems of their own send their parcels (one or a batch,
 created or updated: idempotent by order number), cancel them while they
@@ -17,38 +18,30 @@ Errors are {"error": {"code": "...", "message": "..."}} in Russian, with
 "details" (one message per parcel) when parcels of a batch are refused.
 See openapi.yaml (tag "supplier API").
 """
-import base64
-import binascii
 import datetime as dt
-import json
 import logging
 from decimal import Decimal, InvalidOperation
-from functools import wraps
 from http import HTTPStatus
 
 from trytond.i18n import gettext
 from trytond.modules.multipoint_core.api import (
-    ApiError, answer, error_response, guard, item_errors, json_response,
+    LANGUAGE, ApiError, answer, error_response, guard, json_loads,
     validate_request)
-from trytond.modules.multipoint_core.parcel import (
-    STATES, VAT_RATES, normalize_phone)
+from trytond.modules.multipoint_core.parcel import VAT_RATES, normalize_phone
 from trytond.pool import Pool
 from trytond.protocols.wrappers import with_transaction
 from trytond.transaction import Transaction, check_access
-from trytond.wsgi import app
 
 from .api_key import APPLICATION, SUPPLIER_CONTEXT, api_user_id
 from .connector import LineData, ParcelData, PlaceData
 from .upsert import Upsert
 
 PREFIX = '/<database_name>/multipoint/supplier-api/v1'
-LANGUAGE = 'ru'
 # parcels in one POST: a larger batch goes in several requests
 MAX_BATCH = 1000
 # bytes of a request; declaring it also keeps trytond from trying a basic
 # authentication's user name and key as a login and password
 MAX_REQUEST_SIZE = 4 * 1024 * 1024
-DEFAULT_LIMIT, MAX_LIMIT = 100, 500
 FIELDS = {
     'order_number', 'point', 'recipient_name', 'recipient_phone',
     'cod_amount', 'delivery_fee', 'declared_value', 'prepaid', 'weight',
@@ -81,7 +74,7 @@ class StateRefused(ApiError):
     api_code = 'parcel_state'
 
 
-def _message(message_id, **variables):
+def supplier_message(message_id, **variables):
     return gettext('multipoint_suppliers.' + message_id, **variables)
 
 
@@ -181,7 +174,7 @@ def supplier_api(func):
             scope = authenticate(pool, request)
             if scope is None:
                 return error_response(HTTPStatus.UNAUTHORIZED,
-                    'unauthorized', _message('msg_api_unauthorized'))
+                    'unauthorized', supplier_message('msg_api_unauthorized'))
             validate_request(request)
         with transaction.set_user(api_user_id()), \
                 transaction.set_context(scope.context()), \
@@ -192,36 +185,28 @@ def supplier_api(func):
     def run(request, pool, *args, **kwargs):
         with Transaction().set_context(language=LANGUAGE):
             return answer(call, request, pool, *args,
-                access_message=_message('msg_api_access'), **kwargs)
+                access_message=supplier_message('msg_api_access'), **kwargs)
 
-    @wraps(func)
-    def endpoint(request, pool, *args, **kwargs):
-        return run(request, pool, *args, **kwargs)
-    return guard(endpoint, max_size=MAX_REQUEST_SIZE)
+    return guard(run, max_size=MAX_REQUEST_SIZE, route=func)
 
 
 # -- reading a request -------------------------------------------------------
-
-def _reject_constant(name):
-    raise ValueError(name)
-
 
 def request_parcels(request):
     "The list of parcel objects of the body: one parcel or {'parcels': []}"
     try:
         # amounts stay exact: JSON numbers with a fraction become Decimal
-        body = json.loads(request.data or b'', parse_float=Decimal,
-            parse_constant=_reject_constant)
+        body = json_loads(request.data or b'', parse_float=Decimal)
     except ValueError:
-        raise BadRequest(_message('msg_api_bad_json'))
+        raise BadRequest(supplier_message('msg_api_bad_json'))
     if isinstance(body, dict) and 'parcels' in body:
         body = body['parcels']
     elif isinstance(body, dict):
         body = [body]
     if not isinstance(body, list) or not body:
-        raise BadRequest(_message('msg_api_bad_body'))
+        raise BadRequest(supplier_message('msg_api_bad_body'))
     if len(body) > MAX_BATCH:
-        raise InvalidParcels(_message('msg_api_too_many',
+        raise InvalidParcels(supplier_message('msg_api_too_many',
                 count=len(body), max=MAX_BATCH))
     return body
 
@@ -241,7 +226,7 @@ class ItemReader:
         self.errors = []
 
     def fail(self, message_id, field, **variables):
-        self.errors.append(_message(message_id,
+        self.errors.append(supplier_message(message_id,
                 order=self.label, field=field, **variables))
 
     def read(self):
@@ -392,7 +377,7 @@ class ApiUpsert(Upsert):
         super().error(plan, data, message_id, level=level, **kwargs)
 
 
-def _touched(plan):
+def touched_ids(plan):
     "Ids of the existing parcels the plan changes"
     return ({i for i, *_ in plan.to_write}
         | {i for i, _ in plan.to_add_places}
@@ -403,7 +388,7 @@ def _touched(plan):
 
 # -- JSON of the answers -----------------------------------------------------
 
-def _timestamp(value):
+def timestamp(value):
     return value.replace(microsecond=0).isoformat() + 'Z' if value else None
 
 
@@ -423,8 +408,8 @@ def parcel_json(parcel, scope):
         'point': point_json(parcel.point, scope),
         'storage_deadline': (parcel.storage_deadline.isoformat()
             if parcel.storage_deadline else None),
-        'arrival_date': _timestamp(parcel.arrival_date),
-        'updated_at': _timestamp(parcel.write_date or parcel.create_date),
+        'arrival_date': timestamp(parcel.arrival_date),
+        'updated_at': timestamp(parcel.write_date or parcel.create_date),
         }
 
 
@@ -442,7 +427,7 @@ def parcel_detail_json(parcel, scope):
         places=[{'barcode': p.barcode, 'state': p.state}
             for p in parcel.places],
         events=[{
-                'date': _timestamp(e.date),
+                'date': timestamp(e.date),
                 'kind': e.kind,
                 'kind_name': kinds.get(e.kind, e.kind),
                 'state': e.to_state,
@@ -461,220 +446,6 @@ def find_parcel(pool, scope, order_number):
             ('order_number', '=', (order_number or '').strip()),
             ], limit=1)
     if not parcels:
-        raise NotFound(_message('msg_api_parcel_unknown',
+        raise NotFound(supplier_message('msg_api_parcel_unknown',
                 order=order_number))
     return parcels[0]
-
-
-# -- routes ------------------------------------------------------------------
-
-@app.route(PREFIX + '/parcels', methods={'POST'})
-@supplier_api
-def parcels_post(request, pool, scope):
-    """Create or update one parcel or a batch by order number: all of them
-    or, with any error, none"""
-    Parcel = pool.get('multipoint.parcel')
-    readers = [ItemReader(i, raw)
-        for i, raw in enumerate(request_parcels(request))]
-    items = []
-    for reader in readers:
-        # each parcel against its schema in openapi.yaml first (its errors
-        # answered with the others', parcel by parcel), then its own checks
-        messages = item_errors('SupplierParcelIn', reader.raw) \
-            if isinstance(reader.raw, dict) else []
-        reader.errors.extend(gettext('multipoint_core.msg_api_item_error',
-                order=reader.label, message=m) for m in messages)
-        items.append((reader, None if messages else reader.read()))
-    # what the database cannot tell: the same order or box twice here
-    seen_orders, seen_barcodes = set(), set()
-    for reader, data in items:
-        if reader.order_number and reader.order_number in seen_orders:
-            reader.fail('msg_api_order_twice', 'order_number')
-        seen_orders.add(reader.order_number)
-        barcodes = [p.barcode for p in data.places] if data else []
-        for barcode in barcodes:
-            if barcode in seen_barcodes or barcodes.count(barcode) > 1:
-                reader.fail('msg_api_barcode_twice', 'places.barcode',
-                    barcode=barcode)
-                break
-        seen_barcodes.update(barcodes)
-    existing = {p.order_number: p for p in Parcel.search([
-                ('supplier', '=', scope.supplier),
-                ('order_number', 'in', [
-                        d.order_number for r, d in items
-                        if d and not r.point_code]),
-                ])}
-    groups = {}
-    for reader, data in items:
-        if data is None or reader.errors:
-            continue
-        target = _target(scope, reader, data, existing)
-        if target:
-            groups.setdefault(target, []).append(data)
-    plans = []
-    for (account, point), parcels in groups.items():
-        upsert = ApiUpsert(account, point)
-        plans.append((upsert, upsert.plan(parcels)))
-    by_order = {r.order_number: r for r in readers if r.order_number}
-    warnings = {}
-    for _, plan in plans:
-        for error in plan.errors:
-            by_order[error.order_number].errors.append(error.message)
-        for warning in plan.warnings:
-            warnings.setdefault(warning.order_number, []).append(
-                warning.message)
-    details = [{
-            'index': r.index,
-            'order_number': r.order_number,
-            'message': message,
-            } for r in readers for message in r.errors]
-    if details:
-        raise InvalidParcels(_message('msg_api_invalid',
-                count=len({d['index'] for d in details})), details=details)
-    created, touched = set(), set()
-    for upsert, plan in plans:
-        upsert.apply(plan)
-        created.update(v['order_number'] for v in plan.to_create)
-        touched |= _touched(plan)
-    parcels = {p.order_number: p for p in Parcel.search([
-                ('supplier', '=', scope.supplier),
-                ('order_number', 'in', list(by_order)),
-                ])}
-    answers = []
-    for reader in readers:
-        parcel = parcels.get(reader.order_number)
-        if reader.order_number in created:
-            result = 'created'
-        elif parcel and parcel.id in touched:
-            result = 'updated'
-        else:
-            result = 'unchanged'
-        answer = {'order_number': reader.order_number, 'result': result}
-        if parcel:
-            answer.update(parcel_json(parcel, scope))
-        answer['warnings'] = warnings.get(reader.order_number, [])
-        answers.append(answer)
-    return json_response({'parcels': answers})
-
-
-def _target(scope, reader, data, existing):
-    """(account, point) whose upsert takes data: the point of the code
-    given, else the parcel's own; None with an error of the reader"""
-    if reader.point_code:
-        found = scope.by_code(reader.point_code)
-        if not found:
-            reader.fail(
-                'msg_api_point_ambiguous' if found is None
-                else 'msg_api_point_unknown', 'point',
-                code=reader.point_code)
-            return None
-        return found
-    parcel = existing.get(data.order_number)
-    if parcel is None:
-        reader.fail('msg_row_point_missing', 'point')
-        return None
-    account = scope.account_for(parcel)
-    if account is None:
-        reader.fail('msg_api_no_account', 'point')
-        return None
-    return account, parcel.point
-
-
-@app.route(PREFIX + '/parcels', methods={'GET'})
-@supplier_api
-def parcels_list(request, pool, scope):
-    """The supplier's parcels by id, a page after the cursor; filtered by
-    states and by a change since a moment"""
-    Parcel = pool.get('multipoint.parcel')
-    args = request.args
-    now = dt.datetime.utcnow()
-    domain = [
-        ('supplier', '=', scope.supplier),
-        ('id', '>', _cursor(args.get('cursor'))),
-        ]
-    if args.get('state'):
-        states = [s.strip() for s in args['state'].split(',')]
-        if not set(states) <= {s for s, _ in STATES}:
-            raise _bad_param('state', args['state'])
-        domain.append(('state', 'in', states))
-    if args.get('since'):
-        since = _moment(args['since'])
-        domain.append(['OR',
-                ('write_date', '>=', since),
-                ('create_date', '>=', since),
-                ])
-    limit = _limit(args.get('limit'))
-    parcels = Parcel.search(domain, order=[('id', 'ASC')], limit=limit + 1)
-    more = len(parcels) > limit
-    parcels = parcels[:limit]
-    return json_response({
-            'parcels': [parcel_json(p, scope) for p in parcels],
-            'next_cursor': _encode_cursor(parcels[-1].id) if more else None,
-            'server_time': _timestamp(now),
-            })
-
-
-@app.route(PREFIX + '/parcels/<path:order_number>', methods={'GET'})
-@supplier_api
-def parcel_get(request, pool, scope, order_number):
-    return json_response(parcel_detail_json(
-            find_parcel(pool, scope, order_number), scope))
-
-
-@app.route(PREFIX + '/parcels/<path:order_number>/cancel', methods={'POST'})
-@supplier_api
-def parcel_cancel(request, pool, scope, order_number):
-    "Cancel an expected parcel; cancelling it again changes nothing"
-    Parcel = pool.get('multipoint.parcel')
-    parcel = find_parcel(pool, scope, order_number)
-    if parcel.state not in {'expected', 'cancelled'}:
-        raise StateRefused(_message('msg_api_cancel_refused',
-                order=parcel.order_number, state=parcel.state_string))
-    if parcel.state == 'expected':
-        Parcel.cancel([parcel])
-    return json_response(parcel_detail_json(Parcel(parcel.id), scope))
-
-
-def _bad_param(name, value):
-    return BadRequest(_message('msg_api_bad_param', name=name, value=value))
-
-
-def _encode_cursor(last_id):
-    return base64.urlsafe_b64encode(f'id:{last_id}'.encode()).decode()
-
-
-def _cursor(value):
-    "The last id of the previous page (0: from the start)"
-    if not value:
-        return 0
-    try:
-        kind, last = base64.urlsafe_b64decode(
-            value.encode()).decode().split(':')
-        if kind != 'id':
-            raise ValueError(kind)
-        return int(last)
-    except (binascii.Error, UnicodeError, ValueError):
-        raise _bad_param('cursor', value)
-
-
-def _moment(value):
-    "An ISO 8601 date or date and time (UTC when without offset)"
-    try:
-        moment = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise _bad_param('since', value)
-    if moment.tzinfo:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return moment
-
-
-def _limit(value):
-    if value is None or value == '':
-        return DEFAULT_LIMIT
-    try:
-        limit = int(value)
-    except ValueError:
-        raise _bad_param('limit', value)
-    if not 1 <= limit <= MAX_LIMIT:
-        raise _bad_param('limit', value)
-    return limit
