@@ -16,7 +16,7 @@ answered by a stale file. MULTIPOINT_NO_CACHE=1 builds it in a temporary
 folder removed at the end.
 
 Exit status: 0 when the file matches (or was written), 1 when it differs,
-2 on a usage error. The logic is multipoint_core/tests/access_matrix.py.
+2 on a usage error. The logic is multipoint_core/access_matrix.py.
 """
 import argparse
 import hashlib
@@ -103,7 +103,7 @@ def activate(folder, name):
 def derive_text():
     from trytond.transaction import Transaction
 
-    from trytond.modules.multipoint_core.tests import access_matrix
+    from trytond.modules.multipoint_core import access_matrix
 
     name = 'access_matrix_' + sources_hash()
     with tempfile.TemporaryDirectory() as tmp:
@@ -134,7 +134,7 @@ def main(argv=None):
 
     setup_environment()
     derived = derive_text()
-    from trytond.modules.multipoint_core.tests import access_matrix
+    from trytond.modules.multipoint_core import access_matrix
 
     if args.print_:
         sys.stdout.write(derived)

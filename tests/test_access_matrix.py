@@ -2,7 +2,7 @@
 and what every door really does.
 
 1. The matrix derived from the live registry (the six modules activated,
-   multipoint_core/tests/access_matrix.py) equals the reviewed file; when it
+   multipoint_core/access_matrix.py) equals the reviewed file; when it
    does not, the failure shows the diff and how to regenerate the file.
 2. Each cell of the file is tried through Tryton's generic JSON-RPC
    (``POST /<db>/rpc/``) as a real user of the role, logged in with
@@ -36,7 +36,7 @@ from collections import namedtuple
 from trytond.i18n import gettext
 from trytond.model import ModelSingleton
 from trytond.modules.company.tests import create_company, set_company
-from trytond.modules.multipoint_core.tests import access_matrix as matrix
+from trytond.modules.multipoint_core import access_matrix as matrix
 from trytond.modules.multipoint_core.tests.tools import (
     OPERATOR_PASSWORD, create_parcel, create_point, create_supplier)
 from trytond.pool import Pool
@@ -319,7 +319,7 @@ class AccessMatrixTestCase(RouteTestCase):
         with Transaction().start(DB_NAME, 0):
             self.assertEqual(matrix.unclassified_fields(), [],
                 "add these fields to PERSONAL or NOT_PERSONAL in "
-                "multipoint_core/tests/access_matrix.py")
+                "multipoint_core/access_matrix.py")
 
     # -- 2.-4. every cell through its door -------------------------------
 

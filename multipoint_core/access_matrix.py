@@ -26,8 +26,10 @@ Roles (ROLES below):
   root and filter on its supplier in code: the matrix lists those routes;
 - anonymous: no login at all; no model is open to it.
 
-This module only derives and renders; the expectation file is written by
-scripts/access_matrix.py and checked by tests/test_access_matrix.py.
+This module only derives and renders (nothing registers it: the module
+does not import it); the expectation file is written by
+scripts/access_matrix.py and checked by tests/test_access_matrix.py, which
+both import it from here.
 """
 import csv
 import io
