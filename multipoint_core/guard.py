@@ -74,7 +74,26 @@ def _storable(field):
     return not isinstance(field, fields.Function) or field.setter
 
 
-class GuardMixin:
+class SkipEmptyWrite:
+    """Skip the writes of no record.
+
+    Tryton's transition writes the state of the records its method did not
+    move itself, even when that leaves none: a write of no record still
+    costs three statements (the rule checks around an UPDATE of no row),
+    on every transition that saves its state with the rest of its changes
+    in one write."""
+    __slots__ = ()
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        args = [arg for records, values in zip(actions, actions) if records
+            for arg in (records, values)]
+        if args:
+            super().write(*args)
+
+
+class GuardMixin(SkipEmptyWrite):
     """Refuse the writes the views would not allow.
 
     ``_guard_parent`` names the Many2One to a parent and the parent's

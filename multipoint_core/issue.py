@@ -124,8 +124,6 @@ class ParcelIssueMixin:
         ('proxy', power of attorney)}; refused: {line: quantity refused}.
         Codes must have been checked with check_codes first. The rows are
         locked so that two operators can't issue the same parcel."""
-        pool = Pool()
-        Line = pool.get('multipoint.parcel.line')
         refused = refused or {}
         if not parcels:
             raise IssueError(gettext('multipoint_core.msg_issue_nothing'))
@@ -133,7 +131,14 @@ class ParcelIssueMixin:
         parcels = cls.browse(parcels)  # re-read under the lock
         cls.check_issuable(parcels, point, verifications, refused, signature)
         cls._check_payment(parcels, refused)
+        return cls._hand_over(parcels, verifications, refused)
 
+    @classmethod
+    def _hand_over(cls, parcels, verifications, refused):
+        """Issue parcels locked and checked by the caller: the refused
+        items, who issued them, when and how, and the state are written
+        with the parcel's transition (one write of the parcels)"""
+        Line = Pool().get('multipoint.parcel.line')
         full, partial = [], []
         for parcel in parcels:
             lines = [l for l in parcel.lines if refused.get(l)]
@@ -151,7 +156,6 @@ class ParcelIssueMixin:
             parcel.issued_at = now
             parcel.issued_by = Transaction().user or None
             parcel.verification = method
-        cls.save(parcels)
         if full:
             cls.issue(full)
         if partial:

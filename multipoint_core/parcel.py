@@ -424,13 +424,23 @@ class Parcel(
     @Workflow.transition('issued')
     def issue(cls, parcels):
         cls._log_transition(parcels, 'issued')
-        cls.write(parcels, {'cell': None})
+        cls._leave_cell(parcels, 'issued')
 
     @classmethod
     @Workflow.transition('partially_issued')
     def partially_issue(cls, parcels):
         cls._log_transition(parcels, 'partially_issued')
-        cls.write(parcels, {'cell': None})
+        cls._leave_cell(parcels, 'partially_issued')
+
+    @classmethod
+    def _leave_cell(cls, parcels, state):
+        """Out of the cell into state, saved with what the parcels carry
+        (who issued them, when): one write, where the transition would
+        write the state in a second one"""
+        for parcel in parcels:
+            parcel.cell = None
+            parcel.state = state
+        cls.save(parcels)
 
     @classmethod
     @Workflow.transition('refused')

@@ -23,14 +23,17 @@ the open shift, processes it, then issues through multipoint_core, whose
 amounts.
 """
 from collections import defaultdict
+from itertools import groupby
 from decimal import Decimal
 from typing import NamedTuple
 
 from trytond.i18n import gettext
-from trytond.model import Index, fields
+from trytond.model import Index, Workflow, fields
 from trytond.modules.multipoint_core.exceptions import IssueError
+from trytond.modules.multipoint_core.guard import SkipEmptyWrite
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
+from trytond.transaction import Transaction
 
 from .exceptions import (
     PaymentError, PaymentMismatchError, PosSetupError, RefundError)
@@ -265,8 +268,8 @@ class Parcel(metaclass=PoolMeta):
             session = Session.require_shift(point)
             sales = cls._record_sales(point, session, dues, refused, plan)
         if to_issue:
-            cls.issue_to_recipient(to_issue, point, verifications,
-                refused=refused, signature=signature)
+            # locked and checked above, paid by the sales just recorded
+            cls._hand_over(to_issue, verifications, refused)
         by_reason = defaultdict(list)
         for parcel in to_refuse:
             by_reason[refused_whole[parcel]].append(parcel)
@@ -361,6 +364,10 @@ class Parcel(metaclass=PoolMeta):
         for sale in sales:
             need = sale.total
             while need > 0:
+                if not remaining:
+                    raise PaymentMismatchError(gettext(
+                            'multipoint_pos.msg_payment_mismatch',
+                            total=sale.total, paid=sale.total - need))
                 piece = remaining[0]
                 take = min(need, piece['left'])
                 piece['left'] -= take
@@ -379,27 +386,20 @@ class Parcel(metaclass=PoolMeta):
                 if not piece['left']:
                     remaining.pop(0)
         Payment.create(payments)
-        sales = Sale.browse(sales)
-        cls._process_sales(sales)
+        cls._process_sales(Sale.browse(sales))
         return Sale.browse(sales)
 
     @classmethod
     def _process_sales(cls, sales):
         """The paid sales wait for their receipt (created here as drafts,
-        sent after the commit: the receipt's fiscalization makes them done);
-        a sale whose payments don't add up is refused"""
-        pool = Pool()
-        Sale = pool.get('sale.point.sale')
-        Receipt = pool.get('multipoint.receipt')
-        for sale in Sale.browse(sales):
-            if sale.amount_paid != sale.total:
-                raise PaymentMismatchError(gettext(
-                        'multipoint_pos.msg_payment_mismatch',
-                        total=sale.total, paid=sale.amount_paid))
-        return [Receipt.create_for_point_sale(s) for s in Sale.browse(sales)]
+        sent after the commit: the receipt's fiscalization makes them done).
+        Their payments add up to their totals by construction; the receipt
+        checks its own balance."""
+        Receipt = Pool().get('multipoint.receipt')
+        return [Receipt.create_for_point_sale(s) for s in sales]
 
 
-class Sale(metaclass=PoolMeta):
+class Sale(SkipEmptyWrite, metaclass=PoolMeta):
     __name__ = 'sale.point.sale'
     # each sale carries its cashier, shift, payments and receipt, and its
     # parcels their journal: ir.model.log rows would cost a desk's payment
@@ -437,6 +437,26 @@ class Sale(metaclass=PoolMeta):
 
     def get_parcels(self, name):
         return sorted({l.parcel.id for l in self.lines if l.parcel})
+
+    @classmethod
+    @Workflow.transition('done')
+    def do(cls, sales):
+        """sale_point's transition, its number and its state in one write.
+
+        sale_point saves the number, then its transition writes the state:
+        two writes, each re-reading and re-validating every line and
+        payment of the sale, on the path of every payment at the desk."""
+        unnumbered = [s for s in sales if not s.number]
+        for (company, sequence), group in groupby(unnumbered,
+                key=lambda s: (s.company, s.point.sequence)):
+            group = list(group)
+            with Transaction().set_context(company=company.id):
+                for sale, number in zip(
+                        group, sequence.get_many(len(group))):
+                    sale.number = number
+        for sale in sales:
+            sale.state = 'done'
+        cls.save(sales)
 
     @classmethod
     def copy(cls, sales, default=None):
@@ -548,12 +568,12 @@ class Payment(metaclass=PoolMeta):
         pool = Pool()
         Sale = pool.get('sale.point.sale')
         Session = pool.get('sale.point.cash.session')
-        if mode == 'create' and values.get('sale'):
+        if (mode == 'create' and values.get('sale')
+                and not values.get('shift')):
             sale_point = Sale(values['sale']).point
             if Session._is_pickup_pos(sale_point):
                 session = Session.get_current(sale_point)
-                values = values.copy()
-                values.setdefault('shift', session.id)
+                values = dict(values, shift=session.id)
         return super().preprocess_values(mode, values)
 
 

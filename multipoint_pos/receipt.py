@@ -56,6 +56,8 @@ from .fiscal import options as fiscal_options
 
 _money = {'digits': (16, 2)}
 CENT = Decimal('0.01')
+TOTALS = [
+    'total', 'total_vat', 'total_paid', 'total_cash', 'total_electronic']
 ZERO = Decimal('0.00')
 KINDS = [
     ('sell', "Sale"),
@@ -130,6 +132,15 @@ def _decimal(value, name):
     if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
         raise TypeError(f'{name} must be a Decimal, not {value!r}')
     return Decimal(value)
+
+
+def _as_decimal(value):
+    "A NUMERIC column's value (SQLite may give a float or an int)"
+    if value is None:
+        return Decimal(0)
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
 
 
 def vat_amount(amount, rate):
@@ -332,24 +343,33 @@ class Receipt(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def get_totals(cls, receipts, names):
-        result = {n: {} for n in names}
-        for receipt in receipts:
-            values = {
-                'total': sum((l.amount or 0 for l in receipt.lines),
-                    Decimal(0)),
-                'total_vat': sum((l.vat_amount or 0 for l in receipt.lines),
-                    Decimal(0)),
-                'total_paid': sum((p.amount or 0 for p in receipt.payments),
-                    Decimal(0)),
-                'total_cash': sum((p.amount or 0 for p in receipt.payments
-                            if p.type == 'cash'), Decimal(0)),
-                'total_electronic': sum((p.amount or 0
-                            for p in receipt.payments
-                            if p.type == 'electronically'), Decimal(0)),
-                }
-            for name in names:
-                result[name][receipt.id] = values[name].quantize(CENT)
-        return result
+        """The sums of the items and payments: two queries for all the
+        receipts (a receipt is read several times while it is sent)"""
+        pool = Pool()
+        line = pool.get('multipoint.receipt.line').__table__()
+        payment = pool.get('multipoint.receipt.payment').__table__()
+        cursor = Transaction().connection.cursor()
+        totals = {r.id: dict.fromkeys(TOTALS, Decimal(0)) for r in receipts}
+        in_receipts = fields.SQL_OPERATORS['in']
+        cursor.execute(*line.select(line.receipt, line.amount, line.vat_rate,
+                where=in_receipts(line.receipt, list(totals))))
+        for receipt, amount, rate in cursor:
+            amount = _as_decimal(amount)
+            totals[receipt]['total'] += amount
+            totals[receipt]['total_vat'] += vat_amount(amount, rate)
+        cursor.execute(*payment.select(payment.receipt, payment.method,
+                payment.amount,
+                where=in_receipts(payment.receipt, list(totals))))
+        for receipt, method, amount in cursor:
+            amount = _as_decimal(amount)
+            totals[receipt]['total_paid'] += amount
+            kind = PAYMENT_TYPES.get(method)
+            if kind == 'cash':
+                totals[receipt]['total_cash'] += amount
+            elif kind == 'electronically':
+                totals[receipt]['total_electronic'] += amount
+        return {name: {i: values[name].quantize(CENT)
+                for i, values in totals.items()} for name in names}
 
     def get_rec_name(self, name):
         if self.fiscal_document_number:
@@ -654,12 +674,7 @@ class Receipt(Workflow, ModelSQL, ModelView):
         if not receipts:
             return
         cls.check_sendable(receipts)
-        now = dt.datetime.utcnow().replace(microsecond=0)
         with without_check_access():
-            for receipt in receipts:
-                receipt.attempts = (receipt.attempts or 0) + 1
-                receipt.sent_at = now
-            cls.save(receipts)
             cls._pending(receipts)
             for receipt in receipts:
                 receipt._fiscalize()
@@ -680,7 +695,6 @@ class Receipt(Workflow, ModelSQL, ModelView):
             if error.new_task:
                 # the register refused this task: the retry is a new one
                 self.task_uuid = next_task_uuid(self.task_uuid)
-            self.save()
             self._failed([self])
             return
         self.error_code = None
@@ -693,18 +707,31 @@ class Receipt(Workflow, ModelSQL, ModelView):
         self.fiscal_shift_number = result.shift_number
         self.fiscal_receipt_number = result.receipt_number
         self.registration_number = result.registration_number
-        self.save()
         self._fiscalized([self])
 
     @classmethod
     @Workflow.transition('pending')
     def _pending(cls, receipts):
-        pass
+        "Sent once more, counted in the write of the state"
+        now = dt.datetime.utcnow().replace(microsecond=0)
+        for receipt in receipts:
+            receipt.attempts = (receipt.attempts or 0) + 1
+            receipt.sent_at = now
+        cls._save_state(receipts, 'pending')
 
     @classmethod
     @Workflow.transition('done')
     def _done(cls, receipts):
-        pass
+        cls._save_state(receipts, 'done')
+
+    @classmethod
+    def _save_state(cls, receipts, state):
+        """Save what the receipts carry (the register's answer, the
+        attempt) with their new state: one write, where the transition would
+        write the state in a second one"""
+        for receipt in receipts:
+            receipt.state = state
+        cls.save(receipts)
 
     @classmethod
     def _fiscalized(cls, receipts):
@@ -719,7 +746,7 @@ class Receipt(Workflow, ModelSQL, ModelView):
     @classmethod
     @Workflow.transition('failed')
     def _failed(cls, receipts):
-        pass
+        cls._save_state(receipts, 'failed')
 
     @classmethod
     @ModelView.button
