@@ -84,7 +84,8 @@ from .exceptions import NotFoundError, RequestError
 
 __all__ = [
     'json_response', 'error_response', 'error_code', 'request_json',
-    'json_loads', 'download_response', 'operator_api', 'guard', 'answer',
+    'json_loads', 'download_response', 'file_response', 'asset_response',
+    'operator_api', 'guard', 'answer',
     'validate_request', 'ApiError', 'InvalidRequest', 'exception_response',
     'SPEC', 'schema', 'MAX_ID', 'LANGUAGE', 'OPERATOR_PREFIX']
 
@@ -159,6 +160,27 @@ def download_response(name, data, content_type):
     response.headers['X-Content-Type-Options'] = 'nosniff'
     response.headers['Cache-Control'] = 'no-store'
     return response
+
+
+def file_response(path, content_type, headers=None):
+    """A file of the pages (the browser asks whether it changed before
+    using its copy, and never guesses another type), with headers"""
+    with open(path, 'rb') as fp:
+        response = Response(fp.read(), content_type=content_type)
+    response.headers['Cache-Control'] = 'no-cache'
+    response.headers['X-Content-Type-Options'] = 'nosniff'
+    response.headers.update(headers or {})
+    return response
+
+
+def asset_response(folder, assets, name, headers=None):
+    """The file name of folder when assets ({name: content type}) lists
+    it, else JSON 404: nothing else of the folder is served"""
+    content_type = assets.get(name)
+    if content_type is None:
+        return error_response(HTTPStatus.NOT_FOUND, 'not_found',
+            "Файл не найден")
+    return file_response(os.path.join(folder, name), content_type, headers)
 
 
 def error_code(exception):

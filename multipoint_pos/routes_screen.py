@@ -24,14 +24,13 @@ import weakref
 from http import HTTPStatus
 
 from trytond.modules.multipoint_core.api import (
-    error_response, json_response, operator_api)
-from trytond.protocols.wrappers import Response
+    OPERATOR_PREFIX, asset_response, error_response, file_response,
+    json_response, operator_api)
 from trytond.transaction import Transaction, without_check_access
 from trytond.wsgi import app
 
 STATIC = os.path.join(os.path.dirname(__file__), 'static', 'operator')
 PREFIX = '/<database_name>/multipoint/operator'
-API_PREFIX = '/<database_name>/multipoint/api/v1'
 # the page's modules (main.js imports the others): a module script must be
 # served as JavaScript, the browser refuses it otherwise (nosniff)
 MODULES = [
@@ -67,21 +66,9 @@ def zxing_path():
     return os.path.join(folder, 'umd', 'index.min.js')
 
 
-def asset_response(name):
-    content_type = ASSETS.get(name)
-    if content_type is None:
-        return error_response(HTTPStatus.NOT_FOUND, 'not_found',
-            "Файл не найден")
-    with open(os.path.join(STATIC, name), 'rb') as fp:
-        response = Response(fp.read(), content_type=content_type)
-    response.headers['Cache-Control'] = 'no-cache'
-    response.headers['X-Content-Type-Options'] = 'nosniff'
-    return response
-
-
 @app.route(PREFIX + '/', methods={'GET'})
 def operator_page(request, database_name):
-    return asset_response('index.html')
+    return asset_response(STATIC, ASSETS, 'index.html')
 
 
 @app.route(PREFIX + '/points', methods={'GET'})
@@ -128,7 +115,7 @@ def features(pool):
     return dict(known)
 
 
-@app.route(API_PREFIX + '/features', methods={'GET'})
+@app.route(OPERATOR_PREFIX + '/features', methods={'GET'})
 @operator_api
 def operator_features(request, pool):
     """Which Multipoint modules are activated: the screen shows «Сегодня»
@@ -144,16 +131,11 @@ def operator_zxing(request, database_name):
         return error_response(HTTPStatus.NOT_FOUND, 'not_installed',
             "Библиотека распознавания штрихкодов не установлена "
             "(запустите scripts/setup.sh)")
-    with open(path, 'rb') as fp:
-        response = Response(fp.read(),
-            content_type='text/javascript; charset=utf-8')
-    response.headers['Cache-Control'] = 'no-cache'
-    response.headers['X-Content-Type-Options'] = 'nosniff'
-    return response
+    return file_response(path, 'text/javascript; charset=utf-8')
 
 
 @app.route(PREFIX + '/<path:name>', methods={'GET'})
 def operator_asset(request, database_name, name):
     # any other path, a traversal attempt included, is not found: only the
     # listed names (without a slash) are served
-    return asset_response(name)
+    return asset_response(STATIC, ASSETS, name)

@@ -21,7 +21,8 @@ from trytond import config
 from trytond.exceptions import RateLimitException
 from trytond.i18n import gettext
 from trytond.modules.multipoint_core.api import (
-    download_response, error_response, json_response, request_json)
+    asset_response, download_response, error_response, json_response,
+    request_json)
 from trytond.modules.multipoint_core.exceptions import (
     NotFoundError, RequestError)
 from trytond.modules.multipoint_core.parcel import STATES
@@ -30,7 +31,6 @@ from trytond.modules.multipoint_suppliers.api_key import (
     APPLICATION as API_APPLICATION)
 from trytond.modules.multipoint_suppliers.import_manifest import (
     check_import, preview)
-from trytond.protocols.wrappers import Response
 from trytond.res.user import PasswordError
 from trytond.tools import escape_wildcard
 from trytond.transaction import Transaction
@@ -65,35 +65,26 @@ HIDDEN_DETAIL_KINDS = {'search'}
 
 # -- page ---------------------------------------------------------------
 
-def asset_response(name):
-    content_type = ASSETS.get(name)
-    if content_type is None:
-        return error_response(HTTPStatus.NOT_FOUND, 'not_found',
-            "Файл не найден")
-    with open(os.path.join(STATIC, name), 'rb') as fp:
-        response = Response(fp.read(), content_type=content_type)
-    response.headers['Cache-Control'] = 'no-cache'
-    response.headers['X-Content-Type-Options'] = 'nosniff'
-    response.headers['X-Frame-Options'] = 'DENY'
-    response.headers['Referrer-Policy'] = 'no-referrer'
+def portal_asset_response(name):
+    headers = {'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer'}
     if name == 'index.html':
-        response.headers['Content-Security-Policy'] = (
+        headers['Content-Security-Policy'] = (
             "default-src 'self'; script-src 'self'; style-src 'self'; "
             "img-src 'self' data:; connect-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-    return response
+    return asset_response(STATIC, ASSETS, name, headers)
 
 
 @app.route(PREFIX + '/', methods={'GET'})
 def portal_page(request, database_name):
-    return asset_response('index.html')
+    return portal_asset_response('index.html')
 
 
 @app.route(PREFIX + '/<name>', methods={'GET'})
 def portal_asset(request, database_name, name):
     # only the listed names are served: api/..., a traversal, anything
     # else is not found
-    return asset_response(name)
+    return portal_asset_response(name)
 
 
 # no session of trytond is read for the size limit (that would open the
