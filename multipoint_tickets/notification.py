@@ -97,10 +97,12 @@ class Notification(metaclass=PoolMeta):
                         if mechanism else None
                 label, text = _render(render, record, language)
                 if isinstance(recipient, User):
-                    # saved with the transaction, shown by the web client
+                    # saved with the transaction, shown by the web client;
+                    # its description is a one-line field
                     record.__class__.notify_user([record],
                         'tryton-notification', label,
-                        description=text[:500], user=recipient.id)
+                        description=' '.join(text.split())[:500],
+                        user=recipient.id)
                 if contact:
                     channel, address = contact
                     outbox.append({

@@ -82,6 +82,13 @@ class TicketTestCase(DBTestCase):
         self.assertIn(ticket.number, told.body)
         self.assertIsNone(told.parcel)
         self.assertEqual(told.rec_name, f"Обращение: {ticket.rec_name}")
+        # and shown in her web client: the notification trytond saves when
+        # the transaction commits is a valid record (one line)
+        shown = Transaction().user_notifications
+        self.assertEqual([n.user for n in shown], [staff['op_msk']])
+        Pool().get('res.notification').save(shown)
+        self.assertIn(ticket.number, shown[0].description)
+        self.assertNotIn('\n', shown[0].description)
 
         # she starts it: the state change is for the supplier to read, but
         # not worth an e-mail to it
