@@ -343,33 +343,42 @@ class Receipt(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def get_totals(cls, receipts, names):
-        """The sums of the items and payments: two queries for all the
-        receipts (a receipt is read several times while it is sent)"""
+        sums = cls._sums(receipts)
+        return {name: {i: values[name] for i, values in sums.items()}
+            for name in names}
+
+    @classmethod
+    def _sums(cls, receipts):
+        """{receipt id: totals and the number of items}: two queries for
+        all the receipts (a receipt is read several times while it is
+        sent)"""
         pool = Pool()
         line = pool.get('multipoint.receipt.line').__table__()
         payment = pool.get('multipoint.receipt.payment').__table__()
         cursor = Transaction().connection.cursor()
-        totals = {r.id: dict.fromkeys(TOTALS, Decimal(0)) for r in receipts}
+        sums = {r.id: dict.fromkeys(TOTALS, Decimal(0)) for r in receipts}
+        items = dict.fromkeys(sums, 0)
         in_receipts = fields.SQL_OPERATORS['in']
         cursor.execute(*line.select(line.receipt, line.amount, line.vat_rate,
-                where=in_receipts(line.receipt, list(totals))))
+                where=in_receipts(line.receipt, list(sums))))
         for receipt, amount, rate in cursor:
             amount = _as_decimal(amount)
-            totals[receipt]['total'] += amount
-            totals[receipt]['total_vat'] += vat_amount(amount, rate)
+            sums[receipt]['total'] += amount
+            sums[receipt]['total_vat'] += vat_amount(amount, rate)
+            items[receipt] += 1
         cursor.execute(*payment.select(payment.receipt, payment.method,
                 payment.amount,
-                where=in_receipts(payment.receipt, list(totals))))
+                where=in_receipts(payment.receipt, list(sums))))
         for receipt, method, amount in cursor:
             amount = _as_decimal(amount)
-            totals[receipt]['total_paid'] += amount
+            sums[receipt]['total_paid'] += amount
             kind = PAYMENT_TYPES.get(method)
             if kind == 'cash':
-                totals[receipt]['total_cash'] += amount
+                sums[receipt]['total_cash'] += amount
             elif kind == 'electronically':
-                totals[receipt]['total_electronic'] += amount
-        return {name: {i: values[name].quantize(CENT)
-                for i, values in totals.items()} for name in names}
+                sums[receipt]['total_electronic'] += amount
+        return {i: dict({n: v.quantize(CENT) for n, v in values.items()},
+                items=items[i]) for i, values in sums.items()}
 
     def get_rec_name(self, name):
         if self.fiscal_document_number:
@@ -590,25 +599,24 @@ class Receipt(Workflow, ModelSQL, ModelView):
     @classmethod
     def check_sendable(cls, receipts):
         "The receipts are complete and balanced"
+        sums = cls._sums(receipts)
         for receipt in receipts:
-            if not receipt.lines:
+            sum_ = sums[receipt.id]
+            if not sum_['items']:
                 raise ReceiptError(gettext(
                         'multipoint_pos.msg_receipt_no_lines',
                         receipt=receipt.rec_name))
-            if receipt.total <= 0:
+            if sum_['total'] <= 0:
                 raise ReceiptError(gettext(
                         'multipoint_pos.msg_receipt_total_positive',
                         receipt=receipt.rec_name))
-            if receipt.total_paid != receipt.total:
+            if (sum_['total_paid'] != sum_['total']
+                    or sum_['total_cash'] < 0
+                    or sum_['total_electronic'] < 0):
                 raise ReceiptError(gettext(
                         'multipoint_pos.msg_receipt_unbalanced',
                         receipt=receipt.rec_name,
-                        paid=receipt.total_paid, total=receipt.total))
-            if receipt.total_cash < 0 or receipt.total_electronic < 0:
-                raise ReceiptError(gettext(
-                        'multipoint_pos.msg_receipt_unbalanced',
-                        receipt=receipt.rec_name,
-                        paid=receipt.total_paid, total=receipt.total))
+                        paid=sum_['total_paid'], total=sum_['total']))
 
     @classmethod
     def check_done(cls, receipts):
@@ -624,11 +632,14 @@ class Receipt(Workflow, ModelSQL, ModelView):
     def fiscal_data(self):
         "The receipt as the neutral data a fiscal driver maps to its format"
         options = fiscal_options(self.point)
+        # the two fields, not the whole user with its companies
+        cashier, = Pool().get('res.user').read(
+            [self.cashier.id], ['name', 'login'])
         data = {
             'kind': self.kind,
             'taxation_type': self.taxation_type,
             'cashier': {
-                'name': self.cashier.name or self.cashier.login,
+                'name': cashier['name'] or cashier['login'],
                 'inn': options.get('operator_inn') or None,
                 },
             'customer_contact': self.customer_contact,
