@@ -2,6 +2,8 @@
 import unittest
 from decimal import Decimal
 
+from trytond.modules.multipoint_core.builders import (  # noqa: F401
+    create_point, create_supplier)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, activate_module, drop_db
 from trytond.transaction import Transaction, TransactionError
@@ -30,52 +32,11 @@ class DBTestCase(unittest.TestCase):
         drop_db()
 
 
-def create_point(company, code, name=None, timezone='Europe/Moscow',
-        cells=(('A-1', 'm', 2), ('A-2', 's', 2), ('B-1', 'l', 5))):
-    """An active point with one zone, one rack and cells given as
-    (barcode, size class, capacity)"""
-    pool = Pool()
-    Point = pool.get('multipoint.point')
-    Location = pool.get('stock.location')
-    point, = Point.create([{
-                'code': code,
-                'name': name or f"Point {code}",
-                'company': company.id,
-                'address': f"ул. Тестовая, {code}",
-                'timezone': timezone,
-                }])
-    Point.activate([point])
-    zone, = Location.create([{
-                'name': "Zone A", 'type': 'storage', 'storage_kind': 'zone',
-                'parent': point.storage_location.id,
-                }])
-    rack, = Location.create([{
-                'name': "Rack 1", 'type': 'storage', 'storage_kind': 'rack',
-                'parent': zone.id,
-                }])
-    Location.create([{
-                'name': barcode, 'type': 'storage', 'storage_kind': 'cell',
-                'parent': rack.id, 'barcode': barcode, 'size_class': size,
-                'capacity': capacity,
-                } for barcode, size, capacity in cells])
-    return point
-
-
 def cell(point, barcode):
     Location = Pool().get('stock.location')
     cell, = Location.search([
             ('multipoint_point', '=', point.id), ('barcode', '=', barcode)])
     return cell
-
-
-def create_supplier(name, **terms):
-    pool = Pool()
-    Party = pool.get('party.party')
-    Terms = pool.get('multipoint.supplier.terms')
-    supplier, = Party.create([{'name': name}])
-    if terms is not None:
-        Terms.create([dict({'supplier': supplier.id}, **terms)])
-    return supplier
 
 
 def create_parcel(point, supplier, order_number, barcodes=None, **values):

@@ -4,6 +4,7 @@ import io
 
 from trytond.pool import Pool
 
+from .. import builders
 from ..connector import Connector, ParcelData, PlaceData, register
 
 HEADERS = [
@@ -48,21 +49,12 @@ def xlsx_bytes(table, headers=HEADERS):
 
 def create_account(company, supplier, points, connector='file', **values):
     """An account of supplier serving points given as {point: code}"""
-    Account = Pool().get('multipoint.supplier.account')
-    field = Account._fields['connector']
+    field = Pool().get('multipoint.supplier.account')._fields['connector']
     if connector not in dict(field.selection):
         # connectors registered by the tests after the pool was set up
         field.selection.append((connector, connector))
-    account, = Account.create([dict({
-                    'name': f"{supplier.name} ({connector})",
-                    'company': company.id,
-                    'supplier': supplier.id,
-                    'connector': connector,
-                    'points': [('create', [
-                                {'point': p.id, 'supplier_code': code}
-                                for p, code in points.items()])],
-                    }, **values)])
-    return account
+    return builders.create_account(
+        company, supplier, points, connector=connector, **values)
 
 
 @register

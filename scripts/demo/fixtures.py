@@ -4,9 +4,9 @@ supplier with its terms (and an INN for receipts), a point of sale, a
 supplier account. Call them inside a transaction, the data ones within
 set_company(company).
 
-The module tests have builders of their own (multipoint_*/tests): the
-scripts do not import test packages, and the tests do not import the
-scripts (not installed, not on the path of a module's test run)."""
+The point, supplier and account builders are the modules' own builders.py,
+which the module tests use too (the scripts import no test package),
+imported when called: trytond reads its configuration first."""
 import zlib
 from contextlib import contextmanager
 
@@ -49,49 +49,6 @@ def set_company(company):
         yield
 
 
-def create_point(company, code, name=None, timezone='Europe/Moscow',
-        cells=(('A-1', 'm', 2), ('A-2', 's', 2), ('B-1', 'l', 5))):
-    """An active point with one zone, one rack and cells given as
-    (barcode, size class, capacity)"""
-    from trytond.pool import Pool
-    pool = Pool()
-    Point = pool.get('multipoint.point')
-    Location = pool.get('stock.location')
-    point, = Point.create([{
-                'code': code,
-                'name': name or f"Point {code}",
-                'company': company.id,
-                'address': f"ул. Тестовая, {code}",
-                'timezone': timezone,
-                }])
-    Point.activate([point])
-    zone, = Location.create([{
-                'name': "Zone A", 'type': 'storage', 'storage_kind': 'zone',
-                'parent': point.storage_location.id,
-                }])
-    rack, = Location.create([{
-                'name': "Rack 1", 'type': 'storage', 'storage_kind': 'rack',
-                'parent': zone.id,
-                }])
-    Location.create([{
-                'name': barcode, 'type': 'storage', 'storage_kind': 'cell',
-                'parent': rack.id, 'barcode': barcode, 'size_class': size,
-                'capacity': capacity,
-                } for barcode, size, capacity in cells])
-    return point
-
-
-def create_supplier(name, **terms):
-    "A supplier (a party) with its terms"
-    from trytond.pool import Pool
-    pool = Pool()
-    Party = pool.get('party.party')
-    Terms = pool.get('multipoint.supplier.terms')
-    supplier, = Party.create([{'name': name}])
-    Terms.create([dict({'supplier': supplier.id}, **terms)])
-    return supplier
-
-
 def supplier_with_inn(name, **terms):
     """A supplier with its terms (7 days of storage, 7 of extension unless
     given) and a valid INN made from its name (receipts print it)"""
@@ -115,17 +72,20 @@ def pos_point(company, code, accounts, **values):
     return Point(point.id)
 
 
+def create_point(company, code, **values):
+    "An active point with a zone, a rack and cells (multipoint_core)"
+    from trytond.modules.multipoint_core.builders import create_point
+    return create_point(company, code, **values)
+
+
+def create_supplier(name, **terms):
+    "A supplier (a party) with its terms (multipoint_core)"
+    from trytond.modules.multipoint_core.builders import create_supplier
+    return create_supplier(name, **terms)
+
+
 def create_account(company, supplier, points, connector='file', **values):
-    "An account of supplier serving points given as {point: code}"
-    from trytond.pool import Pool
-    Account = Pool().get('multipoint.supplier.account')
-    account, = Account.create([dict({
-                    'name': f"{supplier.name} ({connector})",
-                    'company': company.id,
-                    'supplier': supplier.id,
-                    'connector': connector,
-                    'points': [('create', [
-                                {'point': p.id, 'supplier_code': code}
-                                for p, code in points.items()])],
-                    }, **values)])
-    return account
+    "An account of supplier serving points {point: code} (suppliers)"
+    from trytond.modules.multipoint_suppliers.builders import create_account
+    return create_account(
+        company, supplier, points, connector=connector, **values)
