@@ -503,7 +503,7 @@ class Charge(Workflow, ModelSQL, ModelView):
         Claim = Pool().get('multipoint.charge.claim')
         cls.check_disputable(charges)
         cls._dispute(charges)
-        return Claim.create_for(charges)
+        Claim.create_for(charges)
 
     @classmethod
     def check_disputable(cls, charges):
