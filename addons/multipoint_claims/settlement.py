@@ -144,6 +144,25 @@ class Settlement(metaclass=PoolMeta):
         result = defaultdict(Decimal)
         for fine in Fine.search(domain):
             result[fine.charge.id] += fine.amount
+        # the terms' fine of a parcel deducted before the supplier's own
+        # charge came counts for the parcel's first charge
+        first = {}
+        for charge in sorted(charges, key=lambda c: c.id):
+            if charge.parcel:
+                first.setdefault(charge.parcel.id, charge)
+        if first:
+            domain = [
+                ('automatic', '=', True),
+                ('charge', '=', None),
+                ('parcel', 'in', list(first)),
+                ('settlement.state', '!=', 'draft'),
+                ]
+            if exclude:
+                domain.append(('settlement', '!=', exclude.id))
+            for fine in Fine.search(domain):
+                charge = first[fine.parcel.id]
+                if fine.settlement.supplier == charge.supplier:
+                    result[charge.id] += fine.amount
         return result
 
     @classmethod
