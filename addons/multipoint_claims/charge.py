@@ -613,3 +613,68 @@ class ChargeEvidence(GuardMixin, ModelSQL, ModelView):
             raise ChargeError(gettext(
                     'multipoint_claims.msg_evidence_immutable'))
 
+
+
+class ChargeOperatorSummary(ModelSQL, ModelView):
+    "Charges by Operator and Shift"
+    __name__ = 'multipoint.charge.operator_summary'
+    # who pays: the charges of each operator on each shift at each point;
+    # owners and accountants see every row, an operator its own
+    operator = fields.Many2One('res.user', "Operator", readonly=True)
+    shift = fields.Many2One(
+        'sale.point.cash.session', "Shift", readonly=True)
+    point = fields.Many2One('multipoint.point', "Point", readonly=True)
+    charge_count = fields.Integer("Charges", readonly=True)
+    amount = fields.Function(
+        fields.Numeric("Amount Charged", **_money), 'get_amounts')
+    charged_amount = fields.Function(
+        fields.Numeric("Borne by the Point", **_money), 'get_amounts')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('point', 'ASC'), ('operator', 'ASC'),
+            ('shift', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def table_query(cls):
+        from sql import Null
+        from sql.aggregate import Count, Max, Min
+        Charge = Pool().get('multipoint.charge')
+        charge = Charge.__table__()
+        return charge.select(
+            Min(charge.id).as_('id'),
+            Min(charge.create_uid).as_('create_uid'),
+            Min(charge.create_date).as_('create_date'),
+            Max(charge.write_uid).as_('write_uid'),
+            Max(charge.write_date).as_('write_date'),
+            charge.operator.as_('operator'),
+            charge.shift.as_('shift'),
+            charge.point.as_('point'),
+            Count(charge.id).as_('charge_count'),
+            where=charge.operator != Null,
+            group_by=[charge.operator, charge.shift, charge.point])
+
+    @classmethod
+    def get_amounts(cls, rows, names):
+        Charge = Pool().get('multipoint.charge')
+        result = {n: {r.id: ZERO for r in rows} for n in names}
+        keys = {(r.operator.id, r.shift.id if r.shift else None,
+                r.point.id): r.id for r in rows}
+        with privileged():
+            charges = Charge.search([
+                    ('operator', 'in', list({k[0] for k in keys})),
+                    ('point', 'in', list({k[2] for k in keys})),
+                    ])
+            for charge in charges:
+                row = keys.get((charge.operator.id,
+                        charge.shift.id if charge.shift else None,
+                        charge.point.id))
+                if row is None:
+                    continue
+                if 'amount' in result:
+                    result['amount'][row] += charge.amount
+                if 'charged_amount' in result:
+                    result['charged_amount'][row] += (
+                        charge.charged_amount or ZERO)
+        return result

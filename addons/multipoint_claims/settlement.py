@@ -184,7 +184,8 @@ class Settlement(metaclass=PoolMeta):
                             or settled.get(charge.id, ZERO) + fine.amount
                             != charge.charged_amount):
                         raise ChargeError(gettext(
-                                'multipoint_claims.msg_settlement_charge_stale',
+                                'multipoint_claims'
+                                '.msg_settlement_charge_stale',
                                 settlement=settlement.rec_name,
                                 charge=charge.rec_name))
         super().confirm(settlements)

@@ -527,6 +527,21 @@ class ClaimsTestCase(DBTestCase):
                         Model.search([])
                 with self.assertRaises(AccessError):
                     PDF.execute([mine.id], {})
+            # who pays: the owner sees every operator, an operator itself
+            Summary = pool.get('multipoint.charge.operator_summary')
+            with transaction.set_user(net.operator.id), check_access():
+                row, = Summary.search([])
+                self.assertEqual(
+                    (row.operator, row.point, row.charge_count, row.amount),
+                    (net.operator, net.msk, 1, D('100.00')))
+            with transaction.set_user(net.owner.id), check_access():
+                rows = Summary.search([])
+                self.assertEqual(
+                    sorted((r.operator.login, r.amount) for r in rows),
+                    [('oper_msk', D('100.00')), ('oper_vvo', D('200.00'))])
+            with transaction.set_user(net.nobody.id), check_access():
+                with self.assertRaises(AccessError):
+                    Summary.search([])
             with transaction.set_user(net.accountant.id), check_access():
                 self.assertEqual(len(Charge.search([])), 2)
                 Claim.send([claim])
