@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from sql import Cast, Column, Literal, Null, Union, Window
 from sql.aggregate import Avg, Count, Max, Min, Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import AtTimeZone, DateTrunc, Function, RowNumber
+from sql.functions import (
+    AtTimeZone, DateTrunc, Extract, Function, RowNumber)
 
 from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
@@ -86,6 +87,68 @@ def local_period(column, timezone, period='day'):
     if period != 'day':
         local = DateTrunc(period, local)
     return Cast(local, 'DATE')
+
+
+class LocalPart(Function):
+    "SQLite: the local hour (0-23) or ISO weekday (1-7) of a UTC timestamp"
+    __slots__ = ()
+    _function = 'MP_LOCAL_PART'
+
+
+def _sqlite_local_part(value, timezone, part):
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    local = value.replace(tzinfo=dt.timezone.utc).astimezone(
+        ZoneInfo(timezone or 'UTC'))
+    return local.hour if part == 'hour' else local.isoweekday()
+
+
+def local_part(column, timezone, part):
+    """SQL expression: the local hour of the day (part 'hour') or the ISO
+    weekday, 1 for Monday (part 'isodow'), of the UTC timestamp column"""
+    if backend.name == 'sqlite':
+        Transaction().connection.create_function(
+            'MP_LOCAL_PART', 3, _sqlite_local_part, deterministic=True)
+        return LocalPart(column, timezone, part)
+    local = AtTimeZone(AtTimeZone(column, 'UTC'), timezone)
+    return Cast(Extract(part.upper(), local), 'INTEGER')
+
+
+class DatePeriod(Function):
+    "SQLite: the first day of the period (day, week, month) of a date"
+    __slots__ = ()
+    _function = 'MP_DATE_PERIOD'
+
+
+def _sqlite_date_period(value, period):
+    if value is None:
+        return None
+    if not isinstance(value, dt.date):
+        value = dt.date.fromisoformat(str(value)[:10])
+    return truncate(value, period).isoformat()
+
+
+def date_period(column, period='day'):
+    "SQL expression: the first day of the period holding the date column"
+    if backend.name == 'sqlite':
+        Transaction().connection.create_function(
+            'MP_DATE_PERIOD', 2, _sqlite_date_period, deterministic=True)
+        return DatePeriod(column, period)
+    if period == 'day':
+        return column
+    return Cast(DateTrunc(period, column), 'DATE')
+
+
+def period_end(start, period):
+    "The last day of the period that begins on start"
+    if period == 'week':
+        return start + dt.timedelta(days=6)
+    if period == 'month':
+        return (start.replace(day=28) + dt.timedelta(days=4)).replace(
+            day=1) - dt.timedelta(days=1)
+    return start
 
 
 def flag(condition):
@@ -341,16 +404,8 @@ class PointPeriod(_FiguresMixin, ModelSQL, ModelView):
     def period_bounds(self):
         "The local days (first, last) of this row's period in the context"
         from_date, to_date = context_dates()
-        period = context_period()
-        start = self.date
-        if period == 'week':
-            end = start + dt.timedelta(days=6)
-        elif period == 'month':
-            end = (start.replace(day=28) + dt.timedelta(days=4)).replace(
-                day=1) - dt.timedelta(days=1)
-        else:
-            end = start
-        return max(start, from_date), min(end, to_date)
+        return (max(self.date, from_date),
+            min(period_end(self.date, context_period()), to_date))
 
 
 class Network(ModelSQL, ModelView):
@@ -562,6 +617,76 @@ class ServiceOperator(_ServiceMixin, ModelSQL, ModelView):
                     self.user.rec_name if self.user else '']))
 
 
+class Peak(ModelSQL, ModelView):
+    "Peak Hours"
+    __name__ = 'multipoint.analytics.peak'
+
+    company = fields.Many2One('company.company', "Company")
+    point = fields.Many2One('multipoint.point', "Point")
+    weekday = fields.Integer("Weekday", help="1 for Monday, 7 for Sunday.")
+    hour = fields.Integer("Hour", help="The hour of the day at the point.")
+    recipients = fields.Integer("Recipients Served")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [
+            ('point', 'ASC'), ('weekday', 'ASC'), ('hour', 'ASC'),
+            ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Event = pool.get('multipoint.parcel.event')
+        Point = pool.get('multipoint.point')
+        Parcel = pool.get('multipoint.parcel')
+        context = Transaction().context
+        from_date, to_date = context_dates()
+        utc_from = dt.datetime.combine(from_date, dt.time()) - UTC_MARGIN
+        utc_to = (dt.datetime.combine(to_date, dt.time())
+            + dt.timedelta(days=1) + UTC_MARGIN)
+        event = Event.__table__()
+        point = Point.__table__()
+        from_item = event.join(point, condition=event.point == point.id)
+        where = ((event.kind == 'service')
+            & (event.date >= utc_from) & (event.date < utc_to))
+        if context.get('point'):
+            where &= event.point == context['point']
+        if context.get('company'):
+            where &= point.company == context['company']
+        if context.get('supplier'):
+            parcel = Parcel.__table__()
+            from_item = from_item.join(
+                parcel, condition=event.parcel == parcel.id)
+            where &= parcel.supplier == context['supplier']
+        served = from_item.select(
+            event.point.as_('point'),
+            point.company.as_('company'),
+            event.date.as_('moment'),
+            local_period(event.date, point.timezone).as_('day'),
+            local_part(event.date, point.timezone, 'isodow').as_('weekday'),
+            local_part(event.date, point.timezone, 'hour').as_('hour'),
+            where=where)
+        keys = [Column(served, c) for c in [
+                'point', 'company', 'weekday', 'hour']]
+        point_c, _, weekday, hour = keys
+        return served.select(
+            (point_c * 1000 + weekday * 24 + hour).as_('id'),
+            *[k.as_(k.name) for k in keys],
+            Count(Column(served, 'moment'), distinct=True).as_(
+                'recipients'),
+            where=(Column(served, 'day') >= from_date)
+            & (Column(served, 'day') <= to_date),
+            group_by=keys)
+
+    def get_rec_name(self, name):
+        return f'{self.point.rec_name if self.point else ""} ' \
+            f'{self.weekday} {self.hour:02d}:00'
+
+    def period_bounds(self):
+        return context_dates()
+
+
 class Shelf(ModelSQL, ModelView):
     "Parcels on the Shelf"
     __name__ = 'multipoint.analytics.shelf'
@@ -673,7 +798,10 @@ class OpenParcels(Wizard):
             if getattr(record, 'user', None):
                 where.append(('user', '=', record.user.id))
             domain.append(('events', 'where', where))
-        if context.get('supplier'):
+        supplier = getattr(record, 'supplier', None)
+        if supplier:
+            domain.append(('supplier', '=', supplier.id))
+        elif context.get('supplier'):
             domain.append(('supplier', '=', context['supplier']))
         encoder = PYSONEncoder()
         action['pyson_domain'] = encoder.encode(domain)

@@ -64,7 +64,9 @@ def write_table(Model, records, columns, out):
                     date_format)
             elif kind == 'float':
                 sheet.write_number(row, col, value, number_format)
-            elif kind in {'integer', 'numeric'}:
+            elif kind == 'numeric':
+                sheet.write_number(row, col, float(value), number_format)
+            elif kind == 'integer':
                 sheet.write_number(row, col, value)
             else:
                 sheet.write(row, col, str(value))
@@ -108,8 +110,21 @@ class ServiceOperatorXLSX(_TableXLSX):
     columns = ['point', 'user'] + SERVICE_COLUMNS
 
 
+class PeakXLSX(_TableXLSX):
+    "Peak Hours (XLSX)"
+    __name__ = 'multipoint.analytics.peak.xlsx'
+    columns = ['point', 'weekday', 'hour', 'recipients']
+
+
 class ShelfXLSX(_TableXLSX):
     "Parcels on the Shelf (XLSX)"
     __name__ = 'multipoint.analytics.shelf.xlsx'
     columns = ['point', 'on_site', 'in_cells', 'capacity', 'occupancy',
         'oldest_arrival', 'overdue']
+
+
+class MoneyXLSX(_TableXLSX):
+    "Money per Point and Supplier (XLSX)"
+    __name__ = 'multipoint.analytics.money.xlsx'
+    columns = ['point', 'supplier', 'date', 'cash', 'card', 'sbp',
+        'collected', 'refunded', 'commission', 'fines']

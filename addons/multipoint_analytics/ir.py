@@ -7,6 +7,7 @@ ANALYTICS_RULED_MODELS = {
     'multipoint.analytics.service.point',
     'multipoint.analytics.service.operator',
     'multipoint.analytics.shelf',
+    'multipoint.analytics.peak',
     }
 
 

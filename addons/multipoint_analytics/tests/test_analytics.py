@@ -324,6 +324,23 @@ class AnalyticsTestCase(DBTestCase):
                     row.percentile_90, nearest_rank(waits, 0.9))
 
     @with_transaction()
+    def test_peak_hours(self):
+        "Recipients served per local hour of the day and weekday"
+        Peak = Pool().get('multipoint.analytics.peak')
+        self.plant()
+        expected = Counter()
+        for point, _, user, local, wait in self.services:
+            if MONTH[0] <= local.date() <= MONTH[1]:
+                expected[point.id, local.isoweekday(), local.hour] += 1
+        with set_company(self.company), Transaction().set_context(
+                from_date=MONTH[0], to_date=MONTH[1]):
+            rows = Peak.search([])
+            got = Counter({(r.point.id, r.weekday, r.hour): r.recipients
+                    for r in rows})
+        self.assertEqual(got, expected)
+        self.assertEqual(len({r.id for r in rows}), len(rows))
+
+    @with_transaction()
     def test_nearest_rank_small_samples(self):
         "The percentiles of one, two and ten recipients"
         pool = Pool()
