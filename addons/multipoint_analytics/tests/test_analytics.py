@@ -489,5 +489,32 @@ class AnalyticsTestCase(DBTestCase):
             self.assertEqual(issued[point.rec_name] or 0,
                 expected[point.id, MONTH[0]]['issued'])
 
+    @with_transaction(context={'language': 'ru'})
+    def test_russian_strings(self):
+        "Every field, help and choice of the reporting models in Russian"
+        import re
+        cyrillic = re.compile('[а-яА-ЯёЁ]')
+        pool = Pool()
+        ModelField = pool.get('ir.model.field')
+        # the fields every stored model has (id, create_date...)
+        base = set(pool.get('ir.session.wizard')._fields) - {'data'}
+        for name in ['context', 'point_period', 'network', 'service.point',
+                'service.operator', 'peak', 'shelf']:
+            Model = pool.get(f'multipoint.analytics.{name}')
+            own = [f.name for f in ModelField.search([
+                        ('model', '=', Model.__name__),
+                        ('module', '=', 'multipoint_analytics'),
+                        ]) if f.name not in base]
+            self.assertTrue(own)
+            for field, definition in Model.fields_get(own).items():
+                with self.subTest(model=Model.__name__, field=field):
+                    for text in [definition['string'],
+                            definition.get('help') or 'ё']:
+                        self.assertRegex(
+                            text, cyrillic, f'{Model.__name__}.{field}')
+                    for _, label in definition.get('selection') or []:
+                        self.assertRegex(label, cyrillic)
+            self.assertRegex(Model.__names__()['model'], cyrillic)
+
 
 del DBTestCase
