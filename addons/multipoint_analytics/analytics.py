@@ -208,10 +208,10 @@ FIGURES = [
 
 def facts(from_date, to_date, period='day', point=None, supplier=None,
         company=None):
-    """One row per journal event (and per surplus scan) of the local days
-    from_date..to_date: id, point, company, day, date (of the period),
-    a 0/1 column per figure, surplus and service_date (the moment a
-    recipient was served: the events of one issue share it)"""
+    """One row per journal event, per recipient served and per surplus
+    scan of the local days from_date..to_date: id, point, company, day,
+    date (of the period) and a 0/1 column per figure, surplus and
+    recipients"""
     pool = Pool()
     Event = pool.get('multipoint.parcel.event')
     Point = pool.get('multipoint.point')
@@ -237,19 +237,42 @@ def facts(from_date, to_date, period='day', point=None, supplier=None,
             parcel, condition=event.parcel == parcel.id)
         where &= parcel.supplier == supplier
     events = from_item.select(
-        (event.id * 2).as_('id'),
+        (event.id * 4).as_('id'),
         event.point.as_('point'),
         point_t.company.as_('company'),
         local_period(event.date, point_t.timezone).as_('day'),
         local_period(event.date, point_t.timezone, period).as_('date'),
         *[flag(cond).as_(name) for name, cond in _event_figures(event)],
         Literal(0).as_('surplus'),
-        Case((event.kind == 'service', event.date),
-            else_=Null).as_('service_date'),
+        Literal(0).as_('recipients'),
         where=where)
+    # one row per recipient served: the events of one issue share their
+    # moment; counted apart so that every figure is a plain sum (no
+    # DISTINCT, which would sort all the rows)
+    served = from_item.select(
+        Min(event.id).as_('id'),
+        event.point.as_('point'),
+        point_t.company.as_('company'),
+        point_t.timezone.as_('timezone'),
+        event.date.as_('moment'),
+        where=where & (event.kind == 'service'),
+        group_by=[event.point, point_t.company, point_t.timezone,
+            event.date])
+    moment = Column(served, 'moment')
+    timezone = Column(served, 'timezone')
+    recipients = served.select(
+        (Column(served, 'id') * 4 + 2).as_('id'),
+        Column(served, 'point').as_('point'),
+        Column(served, 'company').as_('company'),
+        local_period(moment, timezone).as_('day'),
+        local_period(moment, timezone, period).as_('date'),
+        *[Literal(0).as_(name) for name in FIGURES],
+        Literal(0).as_('surplus'),
+        Literal(1).as_('recipients'))
+    parts = [events, recipients]
     if supplier:
         # a surplus place belongs to no known supplier
-        return events
+        return Union(*parts, all_=True)
 
     scan = Scan.__table__()
     reception = Reception.__table__()
@@ -264,16 +287,16 @@ def facts(from_date, to_date, period='day', point=None, supplier=None,
         .join(reception, condition=scan.reception == reception.id)
         .join(point_s, condition=reception.point == point_s.id)
         .select(
-            (scan.id * 2 + 1).as_('id'),
+            (scan.id * 4 + 1).as_('id'),
             reception.point.as_('point'),
             point_s.company.as_('company'),
             local_period(scan.date, point_s.timezone).as_('day'),
             local_period(scan.date, point_s.timezone, period).as_('date'),
             *[Literal(0).as_(name) for name in FIGURES],
             Literal(1).as_('surplus'),
-            Cast(Null, Event.date.sql_type().base).as_('service_date'),
+            Literal(0).as_('recipients'),
             where=where))
-    return Union(events, scans, all_=True)
+    return Union(*parts, scans, all_=True)
 
 
 class Context(ModelView):
@@ -353,7 +376,7 @@ class _FiguresMixin:
     @classmethod
     def _figure_columns(cls, facts):
         served = Sum(facts.served)
-        recipients = Count(facts.service_date, distinct=True)
+        recipients = Sum(facts.recipients)
         return [
             *[Sum(Column(facts, name)).as_(name)
                 for name in FIGURES + ['surplus']],
@@ -433,7 +456,8 @@ class Network(ModelSQL, ModelView):
     recipients_previous = fields.Integer("Recipients Before")
     recipients_change = fields.Integer("Recipients Change")
 
-    COMPARED = ['accepted', 'issued', 'refused', 'returned', 'expired']
+    COMPARED = [
+        'accepted', 'issued', 'refused', 'returned', 'expired', 'recipients']
 
     @classmethod
     def __setup__(cls):
@@ -464,12 +488,6 @@ class Network(ModelSQL, ModelView):
             before = Sum(Case((current, 0), else_=value))
             columns += [now.as_(name), before.as_(f'{name}_previous'),
                 (now - before).as_(f'{name}_change')]
-        service = Column(inner, 'service_date')
-        now = Count(Case((current, service), else_=Null), distinct=True)
-        before = Count(Case((current, Null), else_=service), distinct=True)
-        columns += [now.as_('recipients'),
-            before.as_('recipients_previous'),
-            (now - before).as_('recipients_change')]
         return inner.select(
             Column(inner, 'point').as_('id'),
             Column(inner, 'point').as_('point'),
