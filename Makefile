@@ -6,7 +6,7 @@ MULTIPOINT_BENCH_DB ?= postgresql://postgres@127.0.0.1:5432/multipoint_bench
 export MULTIPOINT_BENCH_DB
 BENCH_ARGS ?=
 
-.PHONY: help setup demo serve test test-sqlite test-postgresql test-all bench bench-suppliers faults clean distclean
+.PHONY: help setup demo serve test test-sqlite test-postgresql test-all bench bench-analytics bench-suppliers faults clean distclean
 
 help: ## list the targets
 	@echo "Multipoint (Tryton 8.0 modules) - make targets:"
@@ -46,6 +46,11 @@ bench: ## every benchmark: the desk (scripts/bench.py, BENCH_ARGS) then bench-su
 	@test -f scripts/bench.py || { echo "scripts/bench.py is missing" >&2; exit 1; }
 	.venv/bin/python scripts/bench.py $(BENCH_ARGS)
 	$(MAKE) --no-print-directory bench-suppliers
+	$(MAKE) --no-print-directory bench-analytics
+
+bench-analytics: ## analytics tables for a month and a year on a copy of the bench template with years of journal
+	@bash scripts/setup.sh
+	.venv/bin/python scripts/bench_analytics.py $(BENCH_ANALYTICS_ARGS)
 
 bench-suppliers: ## manifest import (50,000), connector sync (10,000), outbox drain (10,000 events) on PostgreSQL
 	@bash scripts/setup.sh

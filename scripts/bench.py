@@ -100,7 +100,7 @@ from demo.staff import STAFF
 
 MODULES = ['multipoint_core', 'multipoint_pos', 'multipoint_suppliers',
     'multipoint_tickets', 'multipoint_settlement', 'multipoint_portal',
-    'multipoint_claims']
+    'multipoint_claims', 'multipoint_analytics']
 TARGETS = {'lookup': 30.0, 'scan': 50.0, 'search': 30.0, 'pay': 150.0,
     'pay_statements': 60, 'scale': 1.2}
 DEFAULT_URL = 'postgresql://postgres@127.0.0.1:5432/multipoint_bench'

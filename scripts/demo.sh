@@ -30,7 +30,7 @@ VAR="$ROOT/var"
 # an existing database of the time settlements and the portal were part of
 # multipoint_suppliers is upgraded by the same -u (they move to their modules)
 MODULES=(multipoint_core multipoint_pos multipoint_suppliers multipoint_tickets
-    multipoint_settlement multipoint_portal multipoint_claims)
+    multipoint_settlement multipoint_portal multipoint_claims multipoint_analytics)
 LISTEN="${MULTIPOINT_LISTEN:-127.0.0.1:8000}"
 mkdir -p "$VAR/db" "$VAR/log" "$VAR/state"
 

@@ -38,7 +38,7 @@ fi
 
 PY="$ROOT/.venv/bin/python"
 MODULES=(multipoint_core multipoint_pos multipoint_suppliers multipoint_tickets
-    multipoint_settlement multipoint_portal multipoint_claims)
+    multipoint_settlement multipoint_portal multipoint_claims multipoint_analytics)
 # a module's folder: at the top of the repository or in addons/
 module_dir() { if [ -d "addons/$1" ]; then echo "addons/$1"; else echo "$1"; fi; }
 mkdir -p "$ROOT/var/log" "$ROOT/var/dbcache"

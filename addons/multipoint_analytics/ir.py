@@ -1,0 +1,19 @@
+from trytond.pool import PoolMeta
+
+# The reporting models whose record rules keep operators to their points
+ANALYTICS_RULED_MODELS = {
+    'multipoint.analytics.point_period',
+    'multipoint.analytics.network',
+    'multipoint.analytics.service.point',
+    'multipoint.analytics.service.operator',
+    'multipoint.analytics.shelf',
+    'multipoint.analytics.peak',
+    }
+
+
+class Rule(metaclass=PoolMeta):
+    __name__ = 'ir.rule'
+
+    @classmethod
+    def multipoint_point_models(cls):
+        return super().multipoint_point_models() | ANALYTICS_RULED_MODELS
