@@ -8,8 +8,8 @@ multipoint_portal were split from multipoint_suppliers).
 OLD_ROOT holds the folders multipoint_core, multipoint_pos,
 multipoint_suppliers and multipoint_tickets of that checkout (git archive):
 trytond.modules.<name> is imported from there instead of this checkout, and
-the modules this checkout adds (multipoint_settlement, multipoint_portal)
-are unknown to trytond, as they were then."""
+the modules this checkout adds (multipoint_settlement, multipoint_portal
+and every later one) are unknown to trytond, as they were then."""
 import importlib.abc
 import importlib.util
 import os
@@ -18,7 +18,11 @@ import sys
 
 OLD_MODULES = ['multipoint_core', 'multipoint_pos', 'multipoint_suppliers',
     'multipoint_tickets']
-NEW_MODULES = {'multipoint_settlement', 'multipoint_portal'}
+
+
+def is_new(name):
+    "A module of this checkout that the old layout did not have"
+    return name.startswith('multipoint_') and name not in OLD_MODULES
 
 
 class OldLayoutFinder(importlib.abc.MetaPathFinder):
@@ -31,7 +35,7 @@ class OldLayoutFinder(importlib.abc.MetaPathFinder):
         parts = fullname.split('.')
         if parts[:2] != ['trytond', 'modules'] or len(parts) < 3:
             return None
-        if parts[2] in NEW_MODULES:
+        if is_new(parts[2]):
             raise ModuleNotFoundError(fullname)
         if parts[2] not in OLD_MODULES:
             return None
@@ -52,7 +56,8 @@ def install(root):
     get_modules = modules.get_modules
 
     def old_modules(with_test=False):
-        return get_modules(with_test=with_test) - NEW_MODULES
+        return {m for m in get_modules(with_test=with_test)
+            if not is_new(m)}
     modules.get_modules = old_modules
 
 

@@ -180,9 +180,12 @@ class UpgradeFromSuppliersTestCase(unittest.TestCase):
     # -- after the upgrade -------------------------------------------------
 
     def test_modules(self):
-        "The new modules are activated, the old ones still are"
-        self.assertEqual(self.after['modules'], dict(
-                self.before['modules'],
+        """The new modules are activated, the old ones still are (the
+        suite's later modules are known, not activated)"""
+        def activated(modules):
+            return {m: s for m, s in modules.items() if s != 'not activated'}
+        self.assertEqual(activated(self.after['modules']), dict(
+                activated(self.before['modules']),
                 multipoint_settlement='activated',
                 multipoint_portal='activated'))
 
