@@ -811,10 +811,6 @@ class Settlement(Workflow, ModelSQL, ModelView):
         user = Transaction().user or None
         now = dt.datetime.utcnow()
         for settlement in settlements:
-            if not settlement.number:
-                with Transaction().set_context(
-                        company=settlement.company.id):
-                    settlement.number = config.sequence.get()
             settlement.confirmed_by = user
             settlement.confirmed_at = now
             with without_check_access():
@@ -825,6 +821,15 @@ class Settlement(Workflow, ModelSQL, ModelView):
         with without_check_access():
             Move.save(moves)
             Move.post(moves)
+        # The numbers are taken last: saving and posting the moves may
+        # restart the transaction to take a lock (the journal's period,
+        # the fiscal year's sequence) and on PostgreSQL a number taken
+        # before would be lost, leaving a gap between agent reports.
+        for settlement in settlements:
+            if not settlement.number:
+                with Transaction().set_context(
+                        company=settlement.company.id):
+                    settlement.number = config.sequence.get()
         cls.save(settlements)
 
     @classmethod
