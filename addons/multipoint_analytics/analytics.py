@@ -206,23 +206,24 @@ FIGURES = [
     'extended', 'served']
 
 
-def facts(from_date, to_date, period='day', point=None, supplier=None,
-        company=None):
-    """One row per journal event, per recipient served and per surplus
-    scan of the local days from_date..to_date: id, point, company, day,
-    date (of the period) and a 0/1 column per figure, surplus and
-    recipients"""
+# the columns of a row of facts(), in order
+FACT_COLUMNS = ['id', 'point', 'company', 'day', 'date',
+    *FIGURES, 'surplus', 'recipients']
+
+
+def journal(from_date, to_date, point=None, supplier=None, company=None,
+        join_parcel=False):
+    """The journal events that may fall on the local days from_date..to_date
+    (a UTC range wider by the widest offsets, which the (point, date) index
+    serves), joined to their point and filtered by the context's point,
+    company and supplier: (event, point, parcel or None, from item, where)"""
     pool = Pool()
     Event = pool.get('multipoint.parcel.event')
     Point = pool.get('multipoint.point')
     Parcel = pool.get('multipoint.parcel')
-    Scan = pool.get('multipoint.reception.scan')
-    Reception = pool.get('multipoint.reception')
-
     utc_from = dt.datetime.combine(from_date, dt.time()) - UTC_MARGIN
     utc_to = (dt.datetime.combine(to_date, dt.time())
         + dt.timedelta(days=1) + UTC_MARGIN)
-
     event = Event.__table__()
     point_t = Point.__table__()
     from_item = event.join(point_t, condition=event.point == point_t.id)
@@ -231,49 +232,118 @@ def facts(from_date, to_date, period='day', point=None, supplier=None,
         where &= event.point == point
     if company:
         where &= point_t.company == company
-    if supplier:
+    parcel = None
+    if supplier or join_parcel:
         parcel = Parcel.__table__()
         from_item = from_item.join(
             parcel, condition=event.parcel == parcel.id)
-        where &= parcel.supplier == supplier
+        if supplier:
+            where &= parcel.supplier == supplier
+    return event, point_t, parcel, from_item, where
+
+
+def facts(from_date, to_date, period='day', point=None, supplier=None,
+        company=None):
+    """The rows (FACT_COLUMNS) the figures of the local days
+    from_date..to_date are summed from: the daily summary up to the last
+    day it holds, the journal itself after it"""
+    Day = Pool().get('multipoint.analytics.day')
+    filters = dict(point=point, supplier=supplier, company=company)
+    through = Day.summarized_through()
+    if through is None or through < from_date:
+        return live_facts(from_date, to_date, period, **filters)
+    summary = Day.facts(from_date, min(to_date, through), period, **filters)
+    if to_date <= through:
+        return summary
+    live_from = through + dt.timedelta(days=1)
+    live = live_facts(live_from, to_date, period, **filters)
+    # the journal's wider UTC range also holds summarized days: left out
+    live = live.select(*[Column(live, c) for c in FACT_COLUMNS],
+        where=Column(live, 'day') >= live_from)
+    return Union(summary, live, all_=True)
+
+
+def live_facts(from_date, to_date, period='day', point=None, supplier=None,
+        company=None, by_supplier=False):
+    """One row per journal event, per recipient served and per surplus
+    scan of the local days from_date..to_date (and some hours around):
+    FACT_COLUMNS, a 0/1 column per figure, surplus and recipients.
+    by_supplier (the daily summary's build) adds the parcel's supplier after
+    company, and recipients_all at the end: a recipient served counts once
+    in recipients per supplier of the parcels handed over, and once in all
+    (supplier NULL)"""
+    pool = Pool()
+    Point = pool.get('multipoint.point')
+    Scan = pool.get('multipoint.reception.scan')
+    Reception = pool.get('multipoint.reception')
+    event, point_t, parcel, from_item, where = journal(
+        from_date, to_date, point, supplier, company,
+        join_parcel=by_supplier)
+
+    def supplier_column(value):
+        return [value.as_('supplier')] if by_supplier else []
+    # a typed NULL, which PostgreSQL unions with the parcels' supplier ids
+    no_supplier = Cast(Literal(None), 'INTEGER')
+
+    def all_column(value):
+        return [Literal(value).as_('recipients_all')] if by_supplier else []
+
     events = from_item.select(
         (event.id * 4).as_('id'),
         event.point.as_('point'),
         point_t.company.as_('company'),
+        *supplier_column(parcel.supplier if by_supplier else None),
         local_period(event.date, point_t.timezone).as_('day'),
         local_period(event.date, point_t.timezone, period).as_('date'),
         *[flag(cond).as_(name) for name, cond in _event_figures(event)],
         Literal(0).as_('surplus'),
         Literal(0).as_('recipients'),
+        *all_column(0),
         where=where)
+
     # one row per recipient served: the events of one issue share their
     # moment; counted apart so that every figure is a plain sum (no
     # DISTINCT, which would sort all the rows)
-    served = from_item.select(
-        Min(event.id).as_('id'),
-        event.point.as_('point'),
-        point_t.company.as_('company'),
-        point_t.timezone.as_('timezone'),
-        event.date.as_('moment'),
-        where=where & (event.kind == 'service'),
-        group_by=[event.point, point_t.company, point_t.timezone,
-            event.date])
-    moment = Column(served, 'moment')
-    timezone = Column(served, 'timezone')
-    recipients = served.select(
-        (Column(served, 'id') * 4 + 2).as_('id'),
-        Column(served, 'point').as_('point'),
-        Column(served, 'company').as_('company'),
-        local_period(moment, timezone).as_('day'),
-        local_period(moment, timezone, period).as_('date'),
-        *[Literal(0).as_(name) for name in FIGURES],
-        Literal(0).as_('surplus'),
-        Literal(1).as_('recipients'))
-    parts = [events, recipients]
+    def recipients(per_supplier, all_):
+        keys = [event.point, point_t.company, point_t.timezone, event.date]
+        if per_supplier:
+            keys.append(parcel.supplier)
+        served = from_item.select(
+            Min(event.id).as_('id'),
+            event.point.as_('point'),
+            point_t.company.as_('company'),
+            point_t.timezone.as_('timezone'),
+            event.date.as_('moment'),
+            *([parcel.supplier.as_('supplier')] if per_supplier else []),
+            where=where & (event.kind == 'service'),
+            group_by=keys)
+        moment = Column(served, 'moment')
+        timezone = Column(served, 'timezone')
+        return served.select(
+            (Column(served, 'id') * 4 + 2).as_('id'),
+            Column(served, 'point').as_('point'),
+            Column(served, 'company').as_('company'),
+            *supplier_column(
+                Column(served, 'supplier') if per_supplier else no_supplier),
+            local_period(moment, timezone).as_('day'),
+            local_period(moment, timezone, period).as_('date'),
+            *[Literal(0).as_(name) for name in FIGURES],
+            Literal(0).as_('surplus'),
+            Literal(0 if all_ else 1).as_('recipients'),
+            *all_column(1 if all_ else 0))
+
+    parts = [events]
+    if by_supplier:
+        parts += [recipients(True, False), recipients(False, True)]
+    else:
+        parts.append(recipients(False, False))
     if supplier:
         # a surplus place belongs to no known supplier
         return Union(*parts, all_=True)
 
+    utc_from = dt.datetime.combine(from_date, dt.time()) - UTC_MARGIN
+    utc_to = (dt.datetime.combine(to_date, dt.time())
+        + dt.timedelta(days=1) + UTC_MARGIN)
     scan = Scan.__table__()
     reception = Reception.__table__()
     point_s = Point.__table__()
@@ -290,11 +360,13 @@ def facts(from_date, to_date, period='day', point=None, supplier=None,
             (scan.id * 4 + 1).as_('id'),
             reception.point.as_('point'),
             point_s.company.as_('company'),
+            *supplier_column(no_supplier),
             local_period(scan.date, point_s.timezone).as_('day'),
             local_period(scan.date, point_s.timezone, period).as_('date'),
             *[Literal(0).as_(name) for name in FIGURES],
             Literal(1).as_('surplus'),
             Literal(0).as_('recipients'),
+            *all_column(0),
             where=where))
     return Union(*parts, scans, all_=True)
 
@@ -523,30 +595,12 @@ class _ServiceMixin:
 
     @classmethod
     def table_query(cls):
-        pool = Pool()
-        Event = pool.get('multipoint.parcel.event')
-        Point = pool.get('multipoint.point')
-        Parcel = pool.get('multipoint.parcel')
         context = Transaction().context
         from_date, to_date = context_dates()
-        utc_from = dt.datetime.combine(from_date, dt.time()) - UTC_MARGIN
-        utc_to = (dt.datetime.combine(to_date, dt.time())
-            + dt.timedelta(days=1) + UTC_MARGIN)
-
-        event = Event.__table__()
-        point = Point.__table__()
-        from_item = event.join(point, condition=event.point == point.id)
-        where = ((event.kind == 'service') & (event.duration != Null)
-            & (event.date >= utc_from) & (event.date < utc_to))
-        if context.get('point'):
-            where &= event.point == context['point']
-        if context.get('company'):
-            where &= point.company == context['company']
-        if context.get('supplier'):
-            parcel = Parcel.__table__()
-            from_item = from_item.join(
-                parcel, condition=event.parcel == parcel.id)
-            where &= parcel.supplier == context['supplier']
+        event, point, _, from_item, where = journal(from_date, to_date,
+            context.get('point'), context.get('supplier'),
+            context.get('company'))
+        where &= (event.kind == 'service') & (event.duration != Null)
         day = local_period(event.date, point.timezone)
         # one row per recipient served
         served = from_item.select(
@@ -654,29 +708,12 @@ class Peak(ModelSQL, ModelView):
 
     @classmethod
     def table_query(cls):
-        pool = Pool()
-        Event = pool.get('multipoint.parcel.event')
-        Point = pool.get('multipoint.point')
-        Parcel = pool.get('multipoint.parcel')
         context = Transaction().context
         from_date, to_date = context_dates()
-        utc_from = dt.datetime.combine(from_date, dt.time()) - UTC_MARGIN
-        utc_to = (dt.datetime.combine(to_date, dt.time())
-            + dt.timedelta(days=1) + UTC_MARGIN)
-        event = Event.__table__()
-        point = Point.__table__()
-        from_item = event.join(point, condition=event.point == point.id)
-        where = ((event.kind == 'service')
-            & (event.date >= utc_from) & (event.date < utc_to))
-        if context.get('point'):
-            where &= event.point == context['point']
-        if context.get('company'):
-            where &= point.company == context['company']
-        if context.get('supplier'):
-            parcel = Parcel.__table__()
-            from_item = from_item.join(
-                parcel, condition=event.parcel == parcel.id)
-            where &= parcel.supplier == context['supplier']
+        event, point, _, from_item, where = journal(from_date, to_date,
+            context.get('point'), context.get('supplier'),
+            context.get('company'))
+        where &= event.kind == 'service'
         served = from_item.select(
             event.point.as_('point'),
             point.company.as_('company'),

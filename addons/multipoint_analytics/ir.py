@@ -17,3 +17,14 @@ class Rule(metaclass=PoolMeta):
     @classmethod
     def multipoint_point_models(cls):
         return super().multipoint_point_models() | ANALYTICS_RULED_MODELS
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('multipoint.analytics.day|refresh',
+                "Refresh the Analytics Daily Summary"))

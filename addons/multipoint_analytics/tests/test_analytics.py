@@ -499,7 +499,7 @@ class AnalyticsTestCase(DBTestCase):
         # the fields every stored model has (id, create_date...)
         base = set(pool.get('ir.session.wizard')._fields) - {'data'}
         for name in ['context', 'point_period', 'network', 'service.point',
-                'service.operator', 'peak', 'shelf']:
+                'service.operator', 'peak', 'shelf', 'day', 'day.state']:
             Model = pool.get(f'multipoint.analytics.{name}')
             own = [f.name for f in ModelField.search([
                         ('model', '=', Model.__name__),
