@@ -155,8 +155,7 @@ class TicketAnalyticsTestCase(DBTestCase):
         "The point, supplier and company of the context; ids stay"
         Table = Pool().get('multipoint.analytics.ticket')
         self.plant()
-        msk, nsk = self.points['msk'], self.points['nsk']
-        wb = self.suppliers['wb']
+        nsk, wb = self.points['nsk'], self.suppliers['wb']
         expected = self.expected(*MONTH)
         month = {'from_date': MONTH[0], 'to_date': MONTH[1]}
         with set_company(self.company):
