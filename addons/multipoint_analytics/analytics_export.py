@@ -128,3 +128,10 @@ class MoneyXLSX(_TableXLSX):
     __name__ = 'multipoint.analytics.money.xlsx'
     columns = ['point', 'supplier', 'date', 'cash', 'card', 'sbp',
         'collected', 'refunded', 'commission', 'fines']
+
+
+class TicketXLSX(_TableXLSX):
+    "Tickets per Point and Supplier (XLSX)"
+    __name__ = 'multipoint.analytics.ticket.xlsx'
+    columns = ['point', 'supplier', 'open', 'overdue', 'opened', 'closed',
+        'closed_late']
