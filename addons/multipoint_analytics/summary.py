@@ -164,24 +164,22 @@ class Day(ModelSQL, ModelView):
             Point.__table__(), Point.__table__())
         days = set()
         if last_event and last_event > state.last_event:
-            day = local_period(event.date, point_e.timezone)
-            cursor.execute(*event
-                .join(point_e, condition=event.point == point_e.id)
-                .select(event.point, day,
-                    where=(event.id > state.last_event)
-                    & (event.id <= last_event),
-                    group_by=[event.point, day]))
+            cursor.execute(*_distinct(event
+                    .join(point_e, condition=event.point == point_e.id)
+                    .select(event.point.as_('point'),
+                        local_period(event.date, point_e.timezone).as_('day'),
+                        where=(event.id > state.last_event)
+                        & (event.id <= last_event))))
             days.update(cursor)
         if last_scan and last_scan > state.last_scan:
-            day = local_period(scan.date, point_s.timezone)
-            cursor.execute(*scan
-                .join(reception, condition=scan.reception == reception.id)
-                .join(point_s, condition=reception.point == point_s.id)
-                .select(reception.point, day,
-                    where=(scan.id > state.last_scan)
-                    & (scan.id <= last_scan)
-                    & (scan.result == 'surplus'),
-                    group_by=[reception.point, day]))
+            cursor.execute(*_distinct(scan
+                    .join(reception, condition=scan.reception == reception.id)
+                    .join(point_s, condition=reception.point == point_s.id)
+                    .select(reception.point.as_('point'),
+                        local_period(scan.date, point_s.timezone).as_('day'),
+                        where=(scan.id > state.last_scan)
+                        & (scan.id <= last_scan)
+                        & (scan.result == 'surplus'))))
             days.update(cursor)
         days = sorted((p, _date(d)) for p, d in days)
         return [(point, [d for _, d in group if d <= through])
@@ -212,6 +210,14 @@ class Day(ModelSQL, ModelView):
                 [Column(table, c.name) for c in keys + sums]
                 + [table.create_uid, table.create_date],
                 rows))
+
+
+def _distinct(query):
+    """The distinct (point, day) of query, grouped on plain columns: the
+    day's expression holds bound parameters, which PostgreSQL does not
+    match between the select and the GROUP BY"""
+    keys = [Column(query, 'point'), Column(query, 'day')]
+    return query.select(*keys, group_by=keys)
 
 
 def _date(value):
