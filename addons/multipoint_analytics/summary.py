@@ -17,6 +17,7 @@ from sql.aggregate import Max, Min, Sum
 
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .analytics import FIGURES, date_period, live_facts, local_period
@@ -35,6 +36,7 @@ class Day(ModelSQL, ModelView):
     point = fields.Many2One('multipoint.point', "Point", readonly=True)
     supplier = fields.Many2One(
         'party.party', "Supplier", readonly=True,
+        context={'company': Eval('company', -1)}, depends={'company'},
         help="Empty on the row of the recipients served and the surplus "
         "places, which belong to no supplier.")
     day = fields.Date("Day", readonly=True, help="The point's local day.")
