@@ -2,10 +2,10 @@
 the ORM into the database a real trytond serves: the operator screen's
 data (multipoint_pos browser_data: a company with its accounts, the point
 MSK1, three parcels, the operator op_msk, a task) plus a user per role, a
-reception, a settlement, a ticket, a supplier's charge disputed by a claim,
-and a second point KZN1 whose parcels are accepted, stored and one issued,
-so that every main list has a first record to open and the analytics
-(this month's journal) have two points to draw.
+reception, a settlement, a ticket, two supplier's charges (one disputed by
+a claim) and a second point KZN1 whose parcels are accepted, stored and
+one issued, so that every main list has a first record to open and the
+analytics (this month's journal) have two points to draw.
 
     python tests/sao_browser_data.py -c trytond.conf -d DATABASE
 """
@@ -72,13 +72,15 @@ def setup():
         accept_and_store(parcels)
         Parcel.issue(Parcel.browse(parcels[:1]))
         accept_and_store([parcel])
-        charge, = Charge.create([{
+        # one disputed (its claim), one new: the first tab of the charges
+        disputed, _ = Charge.create([{
                     'company': company.id, 'supplier': parcel.supplier.id,
-                    'point': point.id, 'parcel': parcel.id, 'kind': 'lost',
-                    'ground': "Отправление утеряно на ПВЗ",
-                    'amount': Decimal('1500'),
-                    }])
-        Charge.dispute([charge])
+                    'point': point.id, 'parcel': parcel.id, 'kind': kind,
+                    'ground': ground, 'amount': Decimal(amount),
+                    } for kind, ground, amount in [
+                    ('lost', "Отправление утеряно на ПВЗ", '1500'),
+                    ('damaged', "Повреждена упаковка", '300')]])
+        Charge.dispute([disputed])
     ModelData = pool.get('ir.model.data')
     return {'users': list(ROLES), 'password': PASSWORD,
         'amount': str(Decimal(0)),

@@ -2,22 +2,33 @@
 for every role.
 
 A trytond of its own serves a SQLite database made by trytond-admin (the
-four modules, Russian) and filled by tests/sao_browser_data.py (a point, two
-parcels, a reception, a settlement, a ticket, a user per role). For each
-role (owner, staff manager, accountant, reports, analytics, operator) the
-test logs into sao through its login dialog, lists the menu entries the user
-sees (ir.ui.menu through sao's own RPC), opens every entry's action as a
-click on the menu does, opens the first record's form where the action is a
-list with records, and fails on:
+eight modules, addons included, in Russian) and filled by
+tests/sao_browser_data.py (two points, parcels accepted, stored and issued,
+a reception, a settlement, a ticket, a charge and its claim, a user per
+role). For each role (owner, staff manager, accountant, reports, analytics,
+operator) the test logs into sao through its login dialog, lists the menu
+entries the user sees (ir.ui.menu through sao's own RPC), opens every
+entry's action as a click on the menu does, and where the action is a list
+with records opens its first record's form, or its graph for a report
+table without a form (analytics); it fails on:
 
 - any SEVERE message of the browser console (sao's TypeErrors among them);
 - a tab that never opens, or «Обработка» still shown after the timeout;
 - an English word in the chrome of the Russian UI: menu, tab titles,
   labels, column headers, buttons, page tabs (record values are data).
 
+test_owner_dashboard opens the owner's analytics dashboard (the board of
+multipoint_analytics) and the network of points, waits until billboard.js
+has drawn their graphs as SVG (bars, arcs, points of a size) and the
+network lists a row per point, and saves sao-analytics-*.png screenshots.
+
 MULTIPOINT_SCREENSHOTS=<folder> saves sao-*.png of the main screens there
-(docs/screenshots). Runs in the SQLite pass only; skipped without chromium,
-chromedriver or selenium unless MULTIPOINT_BROWSER_TESTS=required.
+(docs/screenshots; the dashboard's go to a temporary folder otherwise).
+Runs in the SQLite pass only; skipped without chromium, chromedriver or
+selenium unless MULTIPOINT_BROWSER_TESTS=required (CI), then it fails.
+scripts/setup.sh installs chromium as root. It takes about four minutes
+(CI's budget allows five): MULTIPOINT_SAO_KEEP=<folder> keeps the database
+between runs while working on it.
 """
 import json
 import os
