@@ -5,6 +5,8 @@
 #   - the barcode decoder of the operator screen's camera (npm
 #     @zxing/library@0.23.0) in var/zxing/package
 #   - a Cyrillic TTF font for the PDF reports
+#   - as root with apt-get: wrk (make bench), chromium and chromium-driver
+#     (the browser tests)
 # Idempotent: a second run only checks stamps and returns in about a second.
 #   SETUP_FORCE=1   redo everything
 set -euo pipefail
@@ -178,6 +180,26 @@ if ! command -v wrk >/dev/null 2>&1; then
     fi
     command -v wrk >/dev/null 2>&1 \
         || printf '[setup] note: wrk is missing (make bench needs it): sudo apt-get install wrk\n' >&2
+fi
+
+# ------------------------------------------------------------------ chromium
+# the browser tests (tests/test_*browser*.py, test_operator_camera.py) drive
+# Debian's chromium through its chromedriver: no browser downloaded by pip
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "installing chromium and chromium-driver (the browser tests)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 \
+            || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; } \
+            || true
+    fi
+    if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+        log "chromium installed ($(command -v chromium), $(command -v chromedriver))"
+    else
+        printf '[setup] note: chromium or chromedriver is missing (the browser tests skip,\n' >&2
+        printf '[setup]       or fail with MULTIPOINT_BROWSER_TESTS=required):\n' >&2
+        printf '[setup]       sudo apt-get install chromium chromium-driver\n' >&2
+    fi
 fi
 
 log "done"
