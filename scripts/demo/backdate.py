@@ -85,6 +85,9 @@ class Backdating:
                     moment = plan['arrival'] - second
                 elif kind == 'state' and to_state in path:
                     moment = path[to_state]
+                elif kind == 'service' and (
+                        'issued' in path or 'partially_issued' in path):
+                    moment = path.get('issued') or path['partially_issued']
                 else:
                     continue
                 updates.append((moment, event_id))
