@@ -55,8 +55,8 @@ What it creates, through the real models:
   reconciliations of its agent's reports or typed in, disputed, their
   claims sent with the evidence packs and answered; two agent's reports
   confirmed (the second deducts the accepted charges) and the next one
-  computed with the reversal of the won charge (see
-  ``charges_and_claims``);
+  computed with the reversal of the won charge; a claim sent to the
+  portal's supplier, for its «Претензии» (see ``charges_and_claims``);
 - the free-delivery threshold on one stored parcel (``THRESHOLD_CASE``):
   Hermes delivers free from 2,000 ₽ and charges a standard 199 ₽
   otherwise; its order HRM-D3000 of 3,000 ₽ came free and waits at MSK-01

@@ -69,7 +69,9 @@ def charges_and_claims(gen, company, points, suppliers):
       item (lost); the substitution's claim waits for the answer;
     - the report of the last 10 days is computed and left to the owner:
       the reversal of the won charge (−2,490 ₽) and what the point bears
-      of the partly won (400 ₽) and lost (650 ₽) ones.
+      of the partly won (400 ₽) and lost (650 ₽) ones;
+    - the portal's supplier gets a claim about a damaged item (1,490 ₽)
+      waiting for its answer, to read in the portal's «Претензии».
 
     Only when the company has no charge yet and the module is activated.
     The acceptances are moved to the first day of the second period with
@@ -175,13 +177,48 @@ def charges_and_claims(gen, company, points, suppliers):
                 'partly_won': Claim.partly_win}[key]([claim])
         # the next report, left to the owner to confirm
         third = _settlement(pool, company, supplier, point, *third)
+        portal = _portal_claim(gen, points, suppliers, today)
+    if portal:
+        charges['portal'] = portal
     states = sorted(Charge(c.id).state for c in charges.values())
-    log("Charges of %s at %s: %d (%s), %d claims sent; agent's reports "
-        "%s and %s confirmed, %s computed: fines %s ₽", supplier.name,
-        point.code, len(charges), ', '.join(states), len(claims),
+    log("Charges: %d (%s), %d claims sent; agent's reports of %s at %s "
+        "%s and %s confirmed, %s computed: fines %s ₽", len(charges),
+        ', '.join(states), len(claims) + bool(portal), supplier.name,
+        point.code,
         first.number, Settlement(second.id).number, third.rec_name,
         third.fine_amount)
     return charges
+
+
+def _portal_claim(gen, points, suppliers, today):
+    """The claim the portal's supplier finds in its «Претензии»: a damaged
+    item it charged a week ago, typed in and disputed, the claim sent and
+    waiting for its answer. None when it has no accepted parcel."""
+    pool = gen.pool
+    Charge = pool.get('multipoint.charge')
+    Claim = pool.get('multipoint.charge.claim')
+    supplier = suppliers.get(PORTAL_USERS[0][2])
+    if supplier is None:
+        return None
+    day = today - dt.timedelta(days=7)
+    for point in points.values():
+        parcel = _Parcels(pool, point, supplier).take(day)
+        if parcel:
+            break
+    else:
+        return None
+    charge, = Charge.create([{
+                'parcel': parcel.id,
+                'date': day,
+                'kind': 'damaged',
+                'ground': "Повреждение товара: разбит флакон духов",
+                'amount': Decimal('1490'),
+                }])
+    Charge.dispute([charge])
+    claim, = Charge(charge.id).claims
+    Claim.send([claim])
+    log("Claim %s sent to %s (supplier portal)", claim.number, supplier.name)
+    return charge
 
 
 def _supplier_and_point(gen, points, suppliers):
