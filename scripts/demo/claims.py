@@ -323,6 +323,8 @@ def _import(pool, settlement, rows, parcels, today):
 
 def _decided_on(pool, charges, point, day):
     "The decisions moved to noon of day at the point"
+    if not charges:
+        return
     from trytond.modules.multipoint_tickets.recurrence import to_utc
     from trytond.transaction import Transaction
     Charge = pool.get('multipoint.charge')
