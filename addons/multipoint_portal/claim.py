@@ -35,9 +35,10 @@ class Claim(metaclass=PoolMeta):
     def portal_claim(cls, supplier, claim_id):
         found = cls.portal_claims(supplier, claim_id)
         if not found:
+            # the message is the claims module's: this class exists only
+            # with it (and the portal's records stay those of its upgrade)
             raise NotFoundError(gettext(
-                    'multipoint_portal.msg_portal_claim_unknown',
-                    claim=claim_id))
+                    'multipoint_claims.msg_claim_unknown', claim=claim_id))
         return found[0]
 
     @classmethod
