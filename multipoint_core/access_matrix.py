@@ -1,6 +1,6 @@
 """The access matrix of the Multipoint suite, derived from the live registry.
 
-For every model registered by the six modules (those they define and those
+For every model registered by the seven modules (those they define and those
 of other modules they extend, plus any model their XML gives access records
 for) and every role, the matrix says whether the role may read, write,
 create and delete records, which personal-data fields it may read, and which
@@ -42,7 +42,8 @@ from trytond.transaction import Transaction
 
 MODULES = (
     'multipoint_core', 'multipoint_pos', 'multipoint_suppliers',
-    'multipoint_tickets', 'multipoint_settlement', 'multipoint_portal')
+    'multipoint_tickets', 'multipoint_settlement', 'multipoint_portal',
+    'multipoint_claims')
 
 # door: how the role reaches the models
 #   rpc       Tryton's generic JSON-RPC as a res.user of the groups
@@ -276,7 +277,7 @@ SUPPLIER_API_PREFIX = '/<database_name>/multipoint/supplier-api/v1'
 
 
 def import_routes():
-    "Register the routes of the six modules (their modules add them)"
+    "Register the routes of the seven modules (their modules add them)"
     import trytond.modules.multipoint_core  # noqa: F401
     import trytond.modules.multipoint_pos  # noqa: F401
     import trytond.modules.multipoint_portal  # noqa: F401

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Derive the access matrix of the six Multipoint modules from a live
+"""Derive the access matrix of the seven Multipoint modules from a live
 registry and compare it with the reviewed file docs/access-matrix.csv.
 
     .venv/bin/python scripts/access_matrix.py           # print the diff
     .venv/bin/python scripts/access_matrix.py --write   # regenerate the file
 
-The registry is a SQLite database with the six modules activated
+The registry is a SQLite database with the seven modules activated
 (Russian), built from the sources trytond imports (this checkout) the way
 trytond-admin does it (database init, then the pool initialised with the
 modules to activate and their dependencies). The built database is a file
@@ -28,7 +28,8 @@ import tempfile
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_FILE = ROOT / 'docs' / 'access-matrix.csv'
 MODULES = ['multipoint_core', 'multipoint_pos', 'multipoint_suppliers',
-    'multipoint_tickets', 'multipoint_settlement', 'multipoint_portal']
+    'multipoint_tickets', 'multipoint_settlement', 'multipoint_portal',
+    'multipoint_claims']
 
 
 def sources_hash():
@@ -51,8 +52,9 @@ def setup_environment():
     os.environ['TRYTOND_DATABASE__URI'] = 'sqlite://'
 
 
-# the six modules: the portal brings suppliers, core and pos
-ACTIVATE = ['multipoint_portal', 'multipoint_tickets', 'multipoint_settlement']
+# the seven modules: the portal brings suppliers, core and pos
+ACTIVATE = ['multipoint_portal', 'multipoint_tickets', 'multipoint_settlement',
+    'multipoint_claims']
 
 
 def cache_folder():

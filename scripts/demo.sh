@@ -170,7 +170,7 @@ if [ -f "$STATE.initialised" ] && [ ! -f "$STATE.demo-data" ]; then
         die "scripts/demo failed (see above); the next 'make demo' runs it again"
     fi
     touch "$STATE.demo-data" "$STATE.demo-pos" "$STATE.demo-portal" \
-        "$STATE.demo-settlement" "$STATE.demo-cases"
+        "$STATE.demo-settlement" "$STATE.demo-cases" "$STATE.demo-claims"
     log "demo data loaded in $(( $(date +%s) - t0 ))s"
 elif [ -f "$STATE.demo-data" ] && [ ! -f "$STATE.demo-pos" ]; then
     # demo data of an earlier version: add the accounting, the points of sale and
@@ -198,6 +198,14 @@ if [ -f "$STATE.demo-data" ] && [ ! -f "$STATE.demo-cases" ]; then
     "${DEMO_DATA[@]}" --logins-file "$VAR/demo-logins.txt" \
         || die "scripts/demo failed (see above); the next 'make demo' runs it again"
     touch "$STATE.demo-cases"
+fi
+if [ -f "$STATE.demo-data" ] && [ ! -f "$STATE.demo-claims" ]; then
+    # demo data of an earlier version: add a supplier's charges, their
+    # claims and the agent's reports they flow into
+    log "adding the charges and claims (scripts/demo)"
+    "${DEMO_DATA[@]}" \
+        || die "scripts/demo failed (see above); the next 'make demo' runs it again"
+    touch "$STATE.demo-claims"
 fi
 
 [ -n "${MULTIPOINT_DEMO_NO_SERVER:-}" ] && { log "database ready; not starting the server"; exit 0; }

@@ -1,7 +1,7 @@
 """The access matrix (docs/access-matrix.csv) is what the registry grants,
 and what every door really does.
 
-1. The matrix derived from the live registry (the six modules activated,
+1. The matrix derived from the live registry (the seven modules activated,
    multipoint_core/access_matrix.py) equals the reviewed file; when it
    does not, the failure shows the diff and how to regenerate the file.
 2. Each cell of the file is tried through Tryton's generic JSON-RPC
@@ -91,10 +91,11 @@ class Outcome:
 
 class AccessMatrixTestCase(RouteTestCase):
     "The access matrix: derived, reviewed, tried through every door"
-    # the six modules (the portal brings suppliers, core and pos): the
+    # the seven modules (the portal brings suppliers, core and pos): the
     # template of multipoint_portal's tests and of scripts/access_matrix.py
     module = 'multipoint_portal'
-    extras = ['multipoint_tickets', 'multipoint_settlement']
+    extras = ['multipoint_tickets', 'multipoint_settlement',
+        'multipoint_claims']
     language = 'ru'
 
     @classmethod

@@ -180,6 +180,10 @@ class Charge(Workflow, ModelSQL, ModelView):
         'sale.point.cash.session', "Shift", readonly=True,
         ondelete='SET NULL',
         help="The shift of the point open at the operator's step.")
+    mine = fields.Function(
+        fields.Boolean("Mine",
+            help="The current user is the operator of the charge."),
+        'get_mine', searcher='search_mine')
     won_amount = fields.Numeric(
         "Won Back", **_money, readonly=True,
         help="The part of the amount the supplier gave up.")
@@ -279,6 +283,21 @@ class Charge(Workflow, ModelSQL, ModelView):
             ('order_number', operator, operand, *extra),
             ('supplier.rec_name', operator, operand, *extra),
             ]
+
+    def get_mine(self, name):
+        user = Transaction().user
+        return bool(user and self.operator and self.operator.id == user)
+
+    @classmethod
+    def search_mine(cls, name, clause):
+        # the filter of «My Charges»: the server knows the user, the
+        # client's domain does not need to
+        _, operator, value = clause
+        mine = (operator == '=') == bool(value)
+        user = Transaction().user
+        if mine:
+            return [('operator', '=', user)]
+        return ['OR', ('operator', '=', None), ('operator', '!=', user)]
 
     def get_charged_amount(self, name):
         "What the point bears in the charge's state"

@@ -20,7 +20,8 @@ class Rule(metaclass=PoolMeta):
     @classmethod
     def _get_context(cls, model_name):
         context = super()._get_context(model_name)
-        if model_name == 'multipoint.charge.operator_summary':
-            # (the user is in the cache key of the point-ruled models)
+        if model_name in CLAIMS_RULED_MODELS:
+            # an operator reads the charges it is the operator of (the
+            # user is in the cache key of the point-ruled models)
             context['multipoint_user'] = Transaction().user
         return context

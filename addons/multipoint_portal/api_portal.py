@@ -204,6 +204,13 @@ def has_model(pool, name):
     return True
 
 
+def has_claims(pool):
+    """Whether the portal's part of the claims is there (claim.py,
+    registered when multipoint_claims is activated)"""
+    return (has_model(pool, 'multipoint.charge.claim')
+        and hasattr(pool.get('multipoint.charge.claim'), 'portal_claims'))
+
+
 def has_tickets(pool):
     """Whether the portal's part of the tickets is there (ticket.py,
     registered when multipoint_tickets is activated)"""

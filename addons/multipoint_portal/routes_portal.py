@@ -38,7 +38,7 @@ from trytond.wsgi import app
 
 from .api_portal import (
     PREFIX, SETTLEMENT_STATES, UPLOAD_SIZE, Portal, clear_session_cookie,
-    has_model, has_tickets, portal_route, set_session_cookie)
+    has_claims, has_model, has_tickets, portal_route, set_session_cookie)
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +104,7 @@ def me_json(portal):
         'csrf': portal.csrf,
         'features': {
             'tickets': has_tickets(portal.pool),
+            'claims': has_claims(portal.pool),
             'settlements': has_model(portal.pool, 'multipoint.settlement'),
             },
         }

@@ -49,6 +49,14 @@ What it creates, through the real models:
   computed, confirmed by the owner and sent, so the portal has one to show
   (see ``portal_settlement``), and a ticket about that supplier waiting
   for its answer, so the portal's tickets have one (``portal_ticket``);
+- with multipoint_claims: a supplier's charges of the past month at one
+  point in every state (new, accepted, disputed with its claim sent, won,
+  partly won, lost), imported from the supplier's reports through the
+  reconciliations of its agent's reports or typed in, disputed, their
+  claims sent with the evidence packs and answered; two agent's reports
+  confirmed (the second deducts the accepted charges) and the next one
+  computed with the reversal of the won charge; a claim sent to the
+  portal's supplier, for its «Претензии» (see ``charges_and_claims``);
 - the free-delivery threshold on one stored parcel (``THRESHOLD_CASE``):
   Hermes delivers free from 2,000 ₽ and charges a standard 199 ₽
   otherwise; its order HRM-D3000 of 3,000 ₽ came free and waits at MSK-01
@@ -76,8 +84,8 @@ manifest ``BENCH-1000``: ``scripts/bench.py`` accepts them through the API.
 The script is idempotent: when the demo company already exists it creates
 nothing but what is missing of ``--bench-manifest``, of the accounting and
 points of sale, the shifts when MSK-01 has none (demo data of an
-earlier version), the portal's agent's report and ticket and the
-threshold parcel (its note appended to the logins file), and exits with 0; it
+earlier version), the portal's agent's report and ticket, the charges
+and claims and the threshold parcel (its note appended to the logins file), and exits with 0; it
 refuses (exit 2) a database holding another company. A fixed ``--seed``
 gives the same data on an empty database.
 
@@ -98,5 +106,7 @@ One concept per file:
   shifts with paid issues, the issue codes to try, the agent's report;
 - tickets.py, threshold.py, bench_manifest.py: the organizer's tasks and
   tickets, the free-delivery threshold parcel, the benchmark's manifest;
+- claims.py: the charges, their claims and the agent's reports they flow
+  into;
 - fixtures.py: the small builders of scripts/bench_*.py (a company, a
   point, a supplier, a point of sale, a supplier account)."""

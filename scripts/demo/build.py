@@ -5,6 +5,7 @@ import time
 
 from .bench_manifest import BENCH_MANIFEST, BENCH_PLACES, bench_manifest
 from .bulk import BulkMode
+from .claims import charges_and_claims
 from .codes import codes_table, demo_codes
 from .common import log
 from .company import COMPANY_NAME
@@ -119,6 +120,8 @@ def main(argv=None):
                 portal_ticket(gen, points, suppliers)
                 note = threshold_case(gen, points, suppliers)
                 portal_settlement(gen, company, shifts.suppliers)
+                charges_and_claims(gen, company, shifts.points,
+                    shifts.suppliers)
                 if args.bench_manifest:
                     factory = ParcelFactory(gen.rng, gen.now, points,
                         suppliers, terms, args.parcels, history_days)
@@ -181,6 +184,7 @@ def main(argv=None):
             portal_ticket(gen, points, suppliers)
             note = threshold_case(gen, points, suppliers)
             portal_settlement(gen, company, suppliers)
+            charges_and_claims(gen, company, points, suppliers)
             states = count_states(pool)
         transaction.commit()
     log("")

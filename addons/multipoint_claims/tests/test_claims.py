@@ -470,7 +470,7 @@ class ClaimsTestCase(DBTestCase):
     @with_transaction(context=RU)
     def test_access(self):
         """Owners and accountants manage; an operator reads and adds
-        evidence to the charges of its points only; a user of no group
+        evidence to its own charges only; a user of no group
         sees nothing"""
         pool = Pool()
         Charge = pool.get('multipoint.charge')
@@ -548,6 +548,106 @@ class ClaimsTestCase(DBTestCase):
                 Charge.accept([mine])
             with transaction.set_user(net.owner.id), check_access():
                 self.assertEqual(Claim(claim.id).state, 'sent')
+
+
+    @with_transaction(context=RU)
+    def test_my_charges(self):
+        """Staff see their own: an operator reads the charges it is the
+        operator of, their claims and evidence, not those of the other
+        operator of its point; owners and accountants read every charge
+        and the sums per operator"""
+        pool = Pool()
+        Charge = pool.get('multipoint.charge')
+        Evidence = pool.get('multipoint.charge.evidence')
+        Claim = pool.get('multipoint.charge.claim')
+        Summary = pool.get('multipoint.charge.operator_summary')
+        Menu = pool.get('ir.ui.menu')
+        ModelData = pool.get('ir.model.data')
+        PDF = pool.get('multipoint.charge.evidence_pdf', type='report')
+        company = create_company()
+        with set_company(company):
+            net = Network(company)
+            other = create_user('oper_msk2', ['operator'], [net.msk],
+                company)
+            parcel_a, _ = net.parcel(net.msk, 'M-1', net.operator)
+            parcel_b, _ = net.parcel(net.msk, 'M-2', other)
+            parcel_c, _ = net.parcel(net.msk, 'M-3', other)
+            mine = net.charge(parcel_a, '100')
+            theirs = net.charge(parcel_b, '200')
+            also = net.charge(parcel_c, '300', kind='damaged')
+            self.assertEqual(
+                [c.operator for c in [mine, theirs, also]],
+                [net.operator, other, other])
+            Charge.dispute([theirs])
+            claim, = Charge(theirs.id).claims
+            menus = {name: ModelData.get_id('multipoint_claims', name)
+                for name in ['menu_charge_mine', 'menu_charge_form',
+                    'menu_operator_summary']}
+            transaction = Transaction()
+
+            def visible_menus():
+                found = {m.id for m in Menu.search(
+                        [('id', 'in', list(menus.values()))])}
+                return {n for n, i in menus.items() if i in found}
+
+            with transaction.set_user(net.operator.id), check_access():
+                self.assertEqual(Charge.search([]), [mine])
+                self.assertEqual(
+                    Charge.search([('mine', '=', True)]), [mine])
+                self.assertTrue(Charge(mine.id).mine)
+                self.assertEqual(Claim.search([]), [])
+                for record in [theirs, also]:
+                    with self.assertRaises(AccessError):
+                        Charge.read([record.id], ['amount'])
+                    with self.assertRaises(AccessError):
+                        PDF.execute([record.id], {})
+                with self.assertRaises(AccessError):
+                    Claim.read([claim.id], ['text'])
+                with self.assertRaises(AccessError):
+                    Evidence.create([{'charge': theirs.id,
+                                'description': "не моё"}])
+                note, = Evidence.create([{'charge': mine.id,
+                            'description': "Объяснение"}])
+                row, = Summary.search([])
+                self.assertEqual((row.operator, row.amount),
+                    (net.operator, D('100.00')))
+                self.assertEqual(visible_menus(),
+                    {'menu_charge_mine', 'menu_operator_summary'})
+            with transaction.set_user(other.id), check_access():
+                self.assertEqual(
+                    Charge.search([], order=[('id', 'ASC')]),
+                    [theirs, also])
+                self.assertEqual(Claim.search([]), [claim])
+                self.assertNotIn(note, Evidence.search([]))
+                with self.assertRaises(AccessError):
+                    Evidence.read([note.id], ['description'])
+                with self.assertRaises(AccessError):
+                    Charge.read([mine.id], ['amount'])
+                row, = Summary.search([])
+                self.assertEqual((row.charge_count, row.amount),
+                    (2, D('500.00')))
+            for user in [net.owner, net.accountant]:
+                with transaction.set_user(user.id), check_access():
+                    self.assertEqual(len(Charge.search([])), 3)
+                    self.assertEqual(Charge.search([('mine', '=', True)]),
+                        [])
+                    self.assertEqual(
+                        len(Charge.search([('mine', '=', False)])), 3)
+                    self.assertEqual(Claim.search([]), [claim])
+                    self.assertIn(note, Evidence.search([]))
+                    self.assertEqual(
+                        sorted((r.operator.login, r.amount)
+                            for r in Summary.search([])),
+                        [('oper_msk', D('100.00')),
+                            ('oper_msk2', D('500.00'))])
+                    self.assertEqual(visible_menus(),
+                        {'menu_charge_form', 'menu_operator_summary'})
+            with transaction.set_user(net.operator_vvo.id), check_access():
+                self.assertEqual(Charge.search([]), [])
+                self.assertEqual(Summary.search([]), [])
+            with transaction.set_user(net.nobody.id), check_access():
+                with self.assertRaises(AccessError):
+                    Charge.search([('mine', '=', True)])
 
 
 del DBTestCase

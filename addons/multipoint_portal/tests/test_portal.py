@@ -724,6 +724,14 @@ class SupplierPortalTestCase(RouteTestCase):
 
     # -- tickets -------------------------------------------------------
 
+    def test_claims_unavailable(self):
+        """Without multipoint_claims the portal has no claims page and its
+        routes answer the JSON 404 of a missing section"""
+        client, csrf = self.login()
+        self.assertFalse(client.get(self.api('me')).json['features']['claims'])
+        for path in ['claims', 'claims/1']:
+            self.assertError(client.get(self.api(path)), 404, 'not_found')
+
     def test_tickets(self):
         "The supplier's tickets without internal notes; its answer"
         client, csrf = self.login()

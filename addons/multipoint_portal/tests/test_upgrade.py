@@ -284,8 +284,9 @@ class UpgradeFromSuppliersTestCase(unittest.TestCase):
             [['ОА-UPG-1', 'draft', ['99.00']]])
         self.assertEqual(len(use['menus']), 3)
         self.assertEqual(use['portal_login'], 200)
+        # multipoint_claims is known, not activated
         self.assertEqual(use['portal_features'],
-            {'tickets': True, 'settlements': True})
+            {'tickets': True, 'settlements': True, 'claims': False})
         self.assertEqual(use['portal_settlements'], [
                 ['ОА-UPG-1', 'sent'], ['ОА-UPG-2', 'disputed']])
         self.assertEqual(use['portal_tickets'][0], 200)

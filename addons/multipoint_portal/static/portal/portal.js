@@ -126,6 +126,7 @@ function startApp(me) {
   $('#user-email').textContent = me.email;
   const features = me.features || {};
   $('[data-tab=tickets]').hidden = !features.tickets;
+  $('[data-tab=claims]').hidden = !features.claims;
   $('[data-tab=settlements]').hidden = !features.settlements;
   $('#login').hidden = true;
   $('#app').hidden = false;
@@ -639,6 +640,53 @@ $('#reply-form').addEventListener('submit', async (event) => {
   } catch (error) {
     report(error);
   }
+});
+
+/* ---------- claims ---------- */
+
+async function loadClaims() {
+  const result = await api.get('claims');
+  $('#claim-rows').replaceChildren(...result.claims.map((c) => el('tr',
+    {class: 'clickable', onclick: () => openClaim(c.id).catch(report)},
+    el('td', {}, c.number),
+    el('td', {}, formatDate(c.sent_date)),
+    el('td', {}, c.order_number || '—'),
+    el('td', {}, c.point.code),
+    el('td', {class: 'num'}, money(c.amount)),
+    el('td', {}, el('span', {class: `state claim-${c.state}`},
+      c.outcome_name || c.state_name)),
+    el('td', {}, formatDate(c.deadline)))));
+  if (!result.claims.length) {
+    $('#claim-rows').append(el('tr', {}, el('td', {colspan: 7, class: 'empty'},
+      'Претензий нет')));
+  }
+}
+tabs.claims = loadClaims;
+
+async function openClaim(id) {
+  const c = await api.get(`claims/${id}`);
+  $('#claim-title').textContent = `Претензия ${c.number}`;
+  $('#claim-summary').replaceChildren(...[
+    el('dt', {}, 'Заказ'), el('dd', {}, c.order_number || '—'),
+    el('dt', {}, 'Пункт выдачи'), el('dd', {}, `${c.point.code} — ${c.point.name}`),
+    el('dt', {}, 'Удержание'), el('dd', {},
+      `${money(c.amount)} ₽ от ${formatDate(c.charge_date)}: ${c.kind_name}`),
+    el('dt', {}, 'Основание'), el('dd', {class: 'body'}, c.ground),
+    el('dt', {}, 'Отправлена'), el('dd', {}, formatDate(c.sent_date)),
+    el('dt', {}, 'Ответ до'), el('dd', {}, formatDate(c.deadline)),
+    el('dt', {}, 'Состояние'), el('dd', {}, c.outcome_name || c.state_name),
+    c.won_amount ? el('dt', {}, 'Отменено') : null,
+    c.won_amount ? el('dd', {}, `${money(c.won_amount)} ₽`) : null,
+    c.answer ? el('dt', {}, 'Ваш ответ') : null,
+    c.answer ? el('dd', {class: 'body'}, c.answer) : null,
+  ].filter(Boolean));
+  $('#claim-text').textContent = c.text;
+  $('#claim-detail').hidden = false;
+  $('#claim-detail').scrollIntoView({block: 'nearest'});
+}
+
+$('#claim-close').addEventListener('click', () => {
+  $('#claim-detail').hidden = true;
 });
 
 /* ---------- API keys ---------- */
