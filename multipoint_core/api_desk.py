@@ -9,6 +9,8 @@ other modules' routes_*.py) share besides the routes themselves:
   them;
 - the answer of wrong issue codes.
 """
+import base64
+import binascii
 import datetime as dt
 from http import HTTPStatus
 
@@ -22,6 +24,36 @@ from .parcel_json import parcels_json
 
 
 # -- reading a desk request -----------------------------------------------
+
+# photos sent with one request of the desk, each a picture, not a video
+MAX_PHOTOS = 10
+MAX_PHOTO_SIZE = 10 * 1024 * 1024
+
+
+def decode_photos(photos):
+    "[(name, bytes)] from the request's [{name, data: base64}]"
+    def too_many_or_large():
+        return RequestError(gettext('multipoint_core.msg_api_photos_needed',
+                count=MAX_PHOTOS, size=MAX_PHOTO_SIZE // (1024 * 1024)))
+    if not isinstance(photos, list):
+        raise RequestError(gettext('multipoint_core.msg_api_bad_photo'))
+    if len(photos) > MAX_PHOTOS:
+        raise too_many_or_large()
+    result = []
+    for i, photo in enumerate(photos, 1):
+        if not isinstance(photo, dict) or not isinstance(
+                photo.get('data'), str):
+            raise RequestError(gettext('multipoint_core.msg_api_bad_photo'))
+        try:
+            data = base64.b64decode(photo['data'], validate=True)
+        except (ValueError, binascii.Error):
+            raise RequestError(gettext('multipoint_core.msg_api_bad_photo'))
+        if not data or len(data) > MAX_PHOTO_SIZE:
+            raise too_many_or_large()
+        name = str(photo.get('name') or '').strip() or f'photo-{i}.jpg'
+        result.append((name[:100], data))
+    return result
+
 
 def current_point(pool, data):
     """The point the operator works at now: given in the request, else the

@@ -24,6 +24,7 @@ KINDS = [
     ('customer_return', "Customer Return"),
     ('inventory', "Inventory"),
     ('note', "Note"),
+    ('photo', "Photo at the Desk"),
     ('change', "Data Changed"),
     ]
 

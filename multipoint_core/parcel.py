@@ -19,6 +19,7 @@ from .exceptions import (
     BarcodeError, ParcelStateError, ParcelValidationError)
 from .deadline import ParcelDeadlineMixin
 from .issue import ParcelIssueMixin
+from .photo import ParcelPhotoMixin
 from .location import SIZE_CLASSES
 from .return_batch import ParcelReturnMixin
 from .security import CLOSED_STATES, PLACEHOLDER, retention_days
@@ -74,8 +75,8 @@ def normalize_name(name):
 
 
 class Parcel(
-        ParcelIssueMixin, ParcelDeadlineMixin, ParcelReturnMixin, Workflow,
-        ModelSQL, ModelView):
+        ParcelIssueMixin, ParcelDeadlineMixin, ParcelReturnMixin,
+        ParcelPhotoMixin, Workflow, ModelSQL, ModelView):
     "Parcel"
     __name__ = 'multipoint.parcel'
     # the parcel's own journal (multipoint.parcel.event) records every

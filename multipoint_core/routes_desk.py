@@ -24,9 +24,10 @@ from trytond.wsgi import app
 from .api import OPERATOR_PREFIX as PREFIX
 from .api import json_response, operator_api, request_json
 from .api_desk import (
-    cell_json, code_failure_response, current_point, issue_items,
-    issue_parcels_json, lock_now, parcel_json, reception_json,
-    return_batch_json, scan_json, visible_record)
+    MAX_PHOTO_SIZE, MAX_PHOTOS, cell_json, code_failure_response,
+    current_point, decode_photos, issue_items, issue_parcels_json, lock_now,
+    parcel_json, reception_json, return_batch_json, scan_json,
+    visible_record)
 from .exceptions import (
     BarcodeEmptyError, BarcodeError, NotFoundError, RequestError)
 from .parcel_json import parcels_json
@@ -240,6 +241,26 @@ def issue_refuse(request, pool):
         raise NotFoundError(gettext('multipoint_core.msg_issue_nothing'))
     Parcel.refuse_at_desk(parcels, data.get('reason'))
     return json_response({'refused': parcels_json(parcels)})
+
+
+@app.route(PREFIX + '/parcels/<int:parcel_id>/photos', methods={'POST'})
+@operator_api
+def parcel_photos(request, pool, parcel_id):
+    """Photos of a parcel taken at the desk ({"photos": [{name, data:
+    base64}], "note"}): kept on the parcel as evidence"""
+    Parcel = pool.get('multipoint.parcel')
+    data = request_json(request)
+    parcel = visible_record(pool, 'multipoint.parcel', parcel_id,
+        'multipoint_core.msg_api_parcel_unknown', parcel=parcel_id)
+    photos = decode_photos(data.get('photos', []))
+    note = data.get('note')
+    if not photos or not isinstance(note, (str, type(None))):
+        raise RequestError(gettext('multipoint_core.msg_api_photos_needed',
+                count=MAX_PHOTOS, size=MAX_PHOTO_SIZE // (1024 * 1024)))
+    attachments = Parcel.attach_desk_photos(parcel, photos, note)
+    return json_response({'photos': [
+                {'id': a.id, 'name': a.name} for a in attachments]},
+        status=HTTPStatus.CREATED)
 
 
 def get_return_batch(pool, batch_id):

@@ -10,8 +10,6 @@ POST /tasks/<id>/done     mark a task done (a recurring one gets its next
                           occurrence)
 POST /tasks/<id>/undo     mark it to do again
 """
-import base64
-import binascii
 from http import HTTPStatus
 
 from trytond.i18n import gettext
@@ -21,14 +19,12 @@ from trytond.modules.multipoint_core.api import OPERATOR_PREFIX as PREFIX
 from trytond.modules.multipoint_core.api import (
     json_response, operator_api, request_json)
 from trytond.modules.multipoint_core.api_desk import (
-    current_point, visible_record)
+    current_point, decode_photos, visible_record)
 from trytond.wsgi import app
 
 from . import clock
 from .exceptions import TicketError
-from .portal import MAX_ATTACHMENT_SIZE
 
-MAX_PHOTOS = 10
 SOURCES = {'manual', 'reception', 'damaged_place', 'inventory'}
 # the ticket type of an inventory difference
 INVENTORY_TYPES = {
@@ -76,26 +72,6 @@ def task_json(task, now=None):
         'done_by': task.done_by.rec_name if task.done_by else None,
         'done_at': task.done_at,
         }
-
-
-def decode_photos(photos):
-    "[(name, bytes)] from the request's [{name, data: base64}]"
-    if not isinstance(photos, list) or len(photos) > MAX_PHOTOS:
-        raise RequestError(gettext('multipoint_core.msg_api_bad_photo'))
-    result = []
-    for i, photo in enumerate(photos, 1):
-        if not isinstance(photo, dict) or not isinstance(
-                photo.get('data'), str):
-            raise RequestError(gettext('multipoint_core.msg_api_bad_photo'))
-        try:
-            data = base64.b64decode(photo['data'], validate=True)
-        except (ValueError, binascii.Error):
-            raise RequestError(gettext('multipoint_core.msg_api_bad_photo'))
-        if not data or len(data) > MAX_ATTACHMENT_SIZE:
-            raise RequestError(gettext('multipoint_core.msg_api_bad_photo'))
-        name = str(photo.get('name') or '').strip() or f'photo-{i}.jpg'
-        result.append((name[:100], data))
-    return result
 
 
 def from_reception(pool, point, data):

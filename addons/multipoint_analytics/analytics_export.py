@@ -68,6 +68,9 @@ def write_table(Model, records, columns, out):
                 sheet.write_number(row, col, float(value), number_format)
             elif kind == 'integer':
                 sheet.write_number(row, col, value)
+            elif kind == 'selection':
+                sheet.write_string(row, col, dict(
+                        definitions[name]['selection']).get(value, value))
             else:
                 sheet.write(row, col, str(value))
     workbook.close()
@@ -135,3 +138,10 @@ class TicketXLSX(_TableXLSX):
     __name__ = 'multipoint.analytics.ticket.xlsx'
     columns = ['point', 'supplier', 'open', 'overdue', 'opened', 'closed',
         'closed_late']
+
+
+class ChargeXLSX(_TableXLSX):
+    "Charges per Supplier and Ground (XLSX)"
+    __name__ = 'multipoint.analytics.charge.xlsx'
+    columns = ['point', 'supplier', 'kind', 'date', 'charges', 'charged',
+        'disputed', 'disputed_amount', 'won_back', 'lost_amount', 'borne']

@@ -5,7 +5,8 @@ charged parcel, as one PDF and one ZIP.
 - the reception: its act (PDF), the scans of the parcel's places with
   their damage notes and photos;
 - placements, moves and inventory scans (journal events);
-- the issue: when, by whom, how the recipient was verified, the receipts;
+- the issue: when, by whom, how the recipient was verified, the receipts,
+  the photos the operator took at the desk (attachments of the parcel);
 - the return batch and its act;
 - the tickets about the parcel with their messages and attachments;
 - the files and notes the point added to the charge.
@@ -78,7 +79,7 @@ class Evidence:
             order=[('id', 'ASC')])
         self.receipts = sorted({l.receipt for l in ReceiptLine.search(
                         [('parcel', '=', parcel.id)])}, key=lambda r: r.id)
-        resources = [str(s) for s in self.scans]
+        resources = [str(parcel)] + [str(s) for s in self.scans]
         resources += [str(t) for t in self.tickets]
         resources += [str(m) for t in self.tickets for m in t.messages]
         for attachment in Attachment.search([

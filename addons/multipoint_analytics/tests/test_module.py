@@ -7,7 +7,8 @@ class MultipointAnalyticsTestCase(CompanyTestMixin, ModuleTestCase):
     tickets so that the money and tickets models and their views are
     checked too (the other tests activate it without them)"""
     module = 'multipoint_analytics'
-    extras = ['multipoint_settlement', 'multipoint_tickets']
+    extras = ['multipoint_settlement', 'multipoint_tickets',
+        'multipoint_claims']
     language = 'ru'
 
 

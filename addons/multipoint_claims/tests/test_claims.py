@@ -259,6 +259,12 @@ class ClaimsTestCase(DBTestCase):
             parcel, code = net.parcel(net.msk, 'E-1', net.operator,
                 damaged=True)
             parcel = net.issue(parcel, code, net.operator)
+            # the recipient opened it at the desk: the operator's photo
+            Parcel = pool.get('multipoint.parcel')
+            with Transaction().set_user(net.operator.id):
+                Parcel.attach_desk_photos(parcel,
+                    [('opened-at-desk.jpg', b'desk-photo')],
+                    "Вскрыта при получателе")
             ticket, = Ticket.create([{
                         'title': "Повреждённая упаковка E-1",
                         'type': 'damaged', 'point': net.msk.id,
@@ -304,6 +310,9 @@ class ClaimsTestCase(DBTestCase):
             self.assertEqual(len(photos), 1, names)
             self.assertEqual(archive.read(photos[0]), PHOTO)
             self.assertTrue(any(n.endswith('courier.jpg') for n in names))
+            desk = [n for n in names if n.endswith('opened-at-desk.jpg')]
+            self.assertEqual(len(desk), 1, names)
+            self.assertEqual(archive.read(desk[0]), b'desk-photo')
             added = [n for n in names if n.startswith('added/')]
             self.assertEqual(len(added), 1)
             self.assertEqual(archive.read(added[0]), b'explanation-text')

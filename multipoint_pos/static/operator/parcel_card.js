@@ -3,8 +3,10 @@
  * buyout is allowed), the code and document fields and the tries left.
  * changed(requote) is called on every change, submitOnEnter on the keys of
  * the fields. */
+import {api} from './api.js';
 import {cellCode, formatDate, money} from './format.js';
-import {$, el} from './ui.js';
+import {readPhotos} from './photos.js';
+import {$, el, flash, showError} from './ui.js';
 
 export function parcelCard(parcel, choice, matched, {changed, submitOnEnter}) {
   const rules = parcel.rules || {};
@@ -60,8 +62,30 @@ export function parcelCard(parcel, choice, matched, {changed, submitOnEnter}) {
         choice.idCheck = event.target.value.trim();
         changed();
       }})
-    : '');
+    : '',
+  photoButton(parcel));
   return card;
+}
+
+/* «Фото»: the camera of the device (or a file) for a parcel opened at the
+ * desk; the photos are kept on the parcel as evidence against a charge */
+function photoButton(parcel) {
+  const input = el('input', {type: 'file', accept: 'image/*',
+    capture: 'environment', multiple: true, hidden: true,
+    onchange: async () => {
+      try {
+        const photos = await readPhotos(input.files);
+        if (!photos.length) return;
+        const answer = await api.post(`parcels/${parcel.id}/photos`, {photos});
+        flash(`Фото сохранено: ${answer.photos.length}`);
+      } catch (error) {
+        showError(error);
+      } finally {
+        input.value = '';
+      }
+    }});
+  return el('label', {class: 'photo-button', title: 'Сфотографировать вскрытую посылку'},
+    input, 'Фото');
 }
 
 export function triesText(left) {
