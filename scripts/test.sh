@@ -8,9 +8,10 @@
 #   3. python -m unittest trytond.modules.<m>.tests.test_scenario for each module that has
 #      one: the proteus doctest scenarios, which pytest does not collect.
 #
-# Databases are cached with Tryton's DB_CACHE, keyed on a hash of every multipoint_* and addons/
-# source file, pyproject.toml and the installed distributions, so a stale cache is never
-# reused after a change:
+# Databases are cached with Tryton's DB_CACHE, keyed on a hash of the module code of every
+# multipoint_* and addons/ module (their tests/ and doc/ aside: the cached databases are
+# module activations only), pyproject.toml and the installed distributions, so a stale
+# cache is never reused after a change:
 #   sqlite      DB_CACHE=var/dbcache/<hash>/sqlite           (older <hash> folders are removed)
 #   postgresql  DB_CACHE=postgresql://... template databases named mp<hash12>-<name hash>
 #               (templates of another hash are dropped)
@@ -50,7 +51,9 @@ say() { printf '[test:%s] %s\n' "$BACKEND" "$*" | tee -a "$LOG"; }
 # ---------------------------------------------------------------- cache key
 src_hash() {
     {
-        find multipoint_* addons -type f ! -name '*.pyc' ! -path '*/__pycache__/*' -print0 \
+        # the module code only: tests and docs do not shape the databases
+        find multipoint_* addons -type f ! -name '*.pyc' ! -path '*/__pycache__/*' \
+            ! -path '*/tests/*' ! -path '*/doc/*' -print0 \
             | LC_ALL=C sort -z | xargs -0 sha256sum
         sha256sum pyproject.toml
         ls "$ROOT"/.venv/lib/python3*/site-packages | grep -E '\.dist-info$' || true
