@@ -8,6 +8,9 @@ ANALYTICS_RULED_MODELS = {
     'multipoint.analytics.service.operator',
     'multipoint.analytics.shelf',
     'multipoint.analytics.peak',
+    # registered only with multipoint_tickets; a model name that is not
+    # registered is never asked for
+    'multipoint.analytics.ticket',
     }
 
 

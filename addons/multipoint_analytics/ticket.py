@@ -6,7 +6,7 @@ from sql import Literal
 from sql.aggregate import Min, Sum
 
 from trytond.model import ModelSQL, ModelView, fields
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
@@ -100,12 +100,3 @@ class Ticket(ModelSQL, ModelView):
                     self.point.rec_name if self.point else '',
                     self.supplier.rec_name if self.supplier else '']))
 
-
-class Rule(metaclass=PoolMeta):
-    "The tickets table keeps operators to their points too"
-    __name__ = 'ir.rule'
-
-    @classmethod
-    def multipoint_point_models(cls):
-        return super().multipoint_point_models() | {
-            'multipoint.analytics.ticket'}
