@@ -11,17 +11,31 @@ rules of the parcels and of the places are in the queries' conditions (as
 ModelSQL.search adds them), so an operator still sees only the parcels of
 their points. The queries are flat, without nested id subqueries:
 PostgreSQL plans them in a fraction of the time.
+
+The lookup of a scanned code goes one step further (``lookup_json``):
+building its two queries from the domain and the record rules cost more
+than running them, and between two scans of the same user only the code
+changes. So their SQL is built once per record rules of the user and kept
+by the process, with the code as a parameter: the rules are still read
+from ``ir.rule`` on every scan (cached by Tryton, cleared when they or the
+user's points change) and are part of the key, so a changed rule builds
+new SQL.
 """
 from decimal import Decimal
 
 from trytond import backend, config
-from trytond.cache import Cache
+from trytond.cache import Cache, LRUDict
 from trytond.model.modelsql import convert_from
 from trytond.pool import Pool
 from trytond.tools import sqlite_apply_types
 from trytond.transaction import Transaction
 
 CENT = Decimal('0.01')
+# the scanned code's place in the kept SQL of the lookup: no code can be it,
+# the API refuses NUL bytes
+CODE = '\x00multipoint-scanned-code\x00'
+# per process: the lookup's SQL per database, rules and limit
+_lookup_queries = LRUDict(512)
 # the states' names come with the modules: a restart brings new ones
 _state_names_cache = Cache('multipoint_parcel_json.state_names',
     context=False)
@@ -68,35 +82,13 @@ def parcels_json(parcels=None, domain=None, limit=None):
     pool = Pool()
     Parcel = pool.get('multipoint.parcel')
     Place = pool.get('multipoint.parcel.place')
-    Party = pool.get('party.party')
-    Location = pool.get('stock.location')
     check_read()
     if domain is None:
         domain = [('id', 'in', [int(p) for p in parcels])]
         if not domain[0][2]:
             return []
     tables, where = ruled(Parcel, domain)
-    parcel = tables[None][0]
-    party, cell = Party.__table__(), Location.__table__()
-    columns = [
-        (parcel.id, None), (parcel.supplier, None),
-        (party.name, None), (party.code, None),
-        (parcel.order_number, None), (parcel.point, None),
-        (parcel.state, None), (parcel.recipient_name, None),
-        (parcel.phone_last4, None), (parcel.prepaid, 'BOOLEAN'),
-        (parcel.cod_amount, 'NUMERIC'), (parcel.delivery_fee, 'NUMERIC'),
-        (parcel.size_class, None), (parcel.storage_deadline, 'DATE'),
-        (cell.id, None), (cell.barcode, None), (cell.code, None),
-        (cell.name, None), (cell.multipoint_point, None),
-        (cell.size_class, None), (cell.capacity, None),
-        ]
-    query = convert_from(None, tables
-        ).join(party, condition=party.id == parcel.supplier
-        ).join(cell, 'LEFT', condition=cell.id == parcel.cell
-        ).select(*(c.as_(f'c{i}') for i, (c, _) in enumerate(columns)),
-            where=where, order_by=parcel.id.asc, limit=limit)
-    if backend.name == 'sqlite':
-        sqlite_apply_types(query, [t for _, t in columns])
+    query = _parcels_query(tables, where, limit)
     cursor = Transaction().connection.cursor()
     cursor.execute(*query)
     rows = cursor.fetchall()
@@ -104,6 +96,114 @@ def parcels_json(parcels=None, domain=None, limit=None):
         return []
 
     tables, where = ruled(Place, [('parcel', 'in', [r[0] for r in rows])])
+    cursor.execute(*_places_query(tables, where))
+    return _rows_json(rows, cursor)
+
+
+def lookup_json(code, limit=10):
+    """The JSON of the parcels (at most limit) one of whose places has the
+    barcode code, as parcels_json(domain=[('places.barcode', '=', code)])
+    shows them, through the lookup's kept SQL"""
+    check_read()
+    queries = _lookup_queries_of_user(limit)
+    if queries is None:
+        return parcels_json(domain=[('places.barcode', '=', code)],
+            limit=limit)
+    parcels_sql, places_sql = queries
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*parcels_sql.bind(code))
+    rows = cursor.fetchall()
+    if not rows:
+        return []
+    cursor.execute(*places_sql.bind(code))
+    return _rows_json(rows, cursor)
+
+
+class KeptQuery:
+    "The SQL of a query built with CODE in its parameters, to bind a code"
+
+    def __init__(self, query):
+        self.sql, params = tuple(query)
+        self.params = list(params)
+        self.code_at = [i for i, p in enumerate(self.params) if p == CODE]
+
+    def bind(self, code):
+        params = list(self.params)
+        for i in self.code_at:
+            params[i] = code
+        return self.sql, params
+
+
+def _lookup_queries_of_user(limit):
+    """(parcels, places) KeptQuery of the lookup under the user's record
+    rules, built on the first scan; None when the code is not a plain
+    parameter of the built SQL (then the lookup builds its SQL each time)"""
+    pool = Pool()
+    Rule = pool.get('ir.rule')
+    transaction = Transaction()
+    key = (transaction.database.name, limit,
+        transaction.context.get('active_test', True),
+        repr(Rule.domain_get('multipoint.parcel', mode='read')),
+        repr(Rule.domain_get('multipoint.parcel.place', mode='read')))
+    try:
+        return _lookup_queries[key]
+    except KeyError:
+        pass
+    Parcel = pool.get('multipoint.parcel')
+    Place = pool.get('multipoint.parcel.place')
+    tables, where = ruled(Place, [('barcode', '=', CODE)])
+    place = tables[None][0]
+    scanned = convert_from(None, tables).select(place.parcel, where=where)
+    tables, where = ruled(Parcel, [])
+    parcel = tables[None][0]
+    where &= parcel.id.in_(scanned)
+    parcels_query = _parcels_query(tables, where, limit)
+    found = convert_from(None, tables).select(parcel.id,
+        where=where, order_by=parcel.id.asc, limit=limit)
+    tables, where = ruled(Place, [])
+    place = tables[None][0]
+    places_query = _places_query(tables, where & place.parcel.in_(found))
+    queries = KeptQuery(parcels_query), KeptQuery(places_query)
+    if not all(q.code_at for q in queries):
+        queries = None
+    _lookup_queries[key] = queries
+    return queries
+
+
+PARCEL_COLUMN_TYPES = [None, None, None, None, None, None, None, None, None,
+    'BOOLEAN', 'NUMERIC', 'NUMERIC', None, 'DATE',
+    None, None, None, None, None, None, None]
+
+
+def _parcels_query(tables, where, limit):
+    """The query of the parcels of (tables, where) with their supplier and
+    cell, the columns _json reads"""
+    pool = Pool()
+    Party = pool.get('party.party')
+    Location = pool.get('stock.location')
+    parcel = tables[None][0]
+    party, cell = Party.__table__(), Location.__table__()
+    columns = [
+        parcel.id, parcel.supplier, party.name, party.code,
+        parcel.order_number, parcel.point, parcel.state,
+        parcel.recipient_name, parcel.phone_last4, parcel.prepaid,
+        parcel.cod_amount, parcel.delivery_fee, parcel.size_class,
+        parcel.storage_deadline,
+        cell.id, cell.barcode, cell.code, cell.name, cell.multipoint_point,
+        cell.size_class, cell.capacity,
+        ]
+    query = convert_from(None, tables
+        ).join(party, condition=party.id == parcel.supplier
+        ).join(cell, 'LEFT', condition=cell.id == parcel.cell
+        ).select(*(c.as_(f'c{i}') for i, c in enumerate(columns)),
+            where=where, order_by=parcel.id.asc, limit=limit)
+    if backend.name == 'sqlite':
+        sqlite_apply_types(query, PARCEL_COLUMN_TYPES)
+    return query
+
+
+def _places_query(tables, where):
+    "The query of the places of (tables, where), the columns _rows_json reads"
     place = tables[None][0]
     query = convert_from(None, tables).select(
         place.parcel.as_('parcel'), place.barcode.as_('barcode'),
@@ -111,12 +211,15 @@ def parcels_json(parcels=None, domain=None, limit=None):
         where=where, order_by=place.id.asc)
     if backend.name == 'sqlite':
         sqlite_apply_types(query, [None, None, None, 'BOOLEAN'])
-    cursor.execute(*query)
+    return query
+
+
+def _rows_json(rows, places_cursor):
+    "The JSON of the parcels' rows with the places the cursor holds"
     places = {}
-    for parcel_id, barcode, state, damaged in cursor:
+    for parcel_id, barcode, state, damaged in places_cursor:
         places.setdefault(parcel_id, []).append(
             {'barcode': barcode, 'state': state, 'damaged': bool(damaged)})
-
     cell_names = _cell_names({r[14] for r in rows if r[14]})
     state_names = _state_names()
     return [_json(r, places.get(r[0], []), cell_names, state_names)

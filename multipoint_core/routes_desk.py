@@ -30,7 +30,7 @@ from .api_desk import (
     visible_record)
 from .exceptions import (
     BarcodeEmptyError, BarcodeError, NotFoundError, RequestError)
-from .parcel_json import parcels_json
+from .parcel_json import lookup_json, parcels_json
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def lookup(request, pool):
     code = (request.args.get('code') or '').strip()
     if not code:
         raise BarcodeEmptyError(gettext('multipoint_core.msg_barcode_empty'))
-    parcels = parcels_json(domain=[('places.barcode', '=', code)], limit=10)
+    parcels = lookup_json(code)
     if parcels:
         return json_response({'type': 'parcel', 'parcels': parcels})
     cells = Location.search([

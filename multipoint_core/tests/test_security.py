@@ -12,6 +12,7 @@ from trytond.exceptions import LoginException
 from trytond.model.exceptions import (
     AccessButtonError, AccessError, ValidationError)
 from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.multipoint_core.parcel_json import lookup_json
 from trytond.modules.multipoint_core.search import find_for_issue
 from trytond.modules.multipoint_core.security import (
     PLACEHOLDER, current_point)
@@ -479,7 +480,12 @@ class SecurityTestCase(DBTestCase):
             def visible():
                 with Transaction().set_user(operator.id), \
                         Transaction().set_context(context), check_access():
-                    return set(Parcel.search([]))
+                    found = set(Parcel.search([]))
+                    # the scan's kept SQL follows the rules as the search
+                    scanned = {Parcel(p['id']) for code in ['M-1-1', 'K-1-1']
+                        for p in lookup_json(code)}
+                    self.assertEqual(scanned, found)
+                    return found
             self.assertEqual(visible(), {in_msk, in_kzn})
             # taken away on the point's form
             Point.write([kzn], {'staff': [('remove', [operator.id])]})
