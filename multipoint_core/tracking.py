@@ -106,7 +106,9 @@ def tracking_json(parcel):
         'can_extend_days': parcel.can_extend(),
         'amount_due': str(parcel.amount_due),
         'amount_due_text': rub(parcel.amount_due),
-        'storage_deadline_text': ru_date(parcel.storage_deadline),
+        'storage_until': (parcel.storage_until.isoformat()
+            if parcel.storage_until else None),
+        'storage_deadline_text': parcel.storage_end_text,
         'point': {
             'name': point.name,
             'address': address,
