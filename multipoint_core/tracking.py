@@ -89,11 +89,6 @@ def rub(amount):
     return f"{'-' if amount < 0 else ''}{text} ₽"
 
 
-def ru_date(date):
-    "A date written the Russian way: 15.05.2026"
-    return date.strftime('%d.%m.%Y') if date else None
-
-
 def tracking_json(parcel):
     point = parcel.point
     address = ', '.join(filter(None, [point.city, point.address]))
