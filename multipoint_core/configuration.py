@@ -18,6 +18,11 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     reminder_days = fields.Integer(
         "Reminder Before Deadline (days)", required=True,
         domain=[('reminder_days', '>=', 0)])
+    reminder_hours = fields.Integer(
+        "Reminder Before Storage Ends (hours)", required=True,
+        domain=[('reminder_hours', '>', 0)],
+        help="For the parcels whose storage ends at an hour (a limit in "
+        "hours): how long before that moment the reminder goes out.")
     code_secret = fields.Char(
         "Code Secret", readonly=True,
         help="Key of the hash under which issue codes are stored.")
@@ -42,6 +47,10 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     @staticmethod
     def default_reminder_days():
         return 1
+
+    @staticmethod
+    def default_reminder_hours():
+        return 24
 
     @classmethod
     def get_config(cls):

@@ -174,12 +174,11 @@ class Notification(ModelSQL, ModelView):
         point = parcel.point
         address = ', '.join(filter(None, (line.strip(' ,')
                     for line in (point.address or '').splitlines())))
-        deadline = parcel.storage_deadline
         return {
             'order': parcel.order_number,
             'point': point.name,
             'address': address,
-            'deadline': deadline.strftime('%d.%m.%Y') if deadline else '—',
+            'deadline': parcel.storage_end_text or '—',
             'code': code,
             }
 

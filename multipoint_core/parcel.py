@@ -174,6 +174,8 @@ class Parcel(
                     where=t.issue_code_hash != Null),
                 Index(t, (t.storage_deadline, Index.Range()),
                     where=t.state.in_(['accepted', 'stored'])),
+                Index(t, (t.storage_until, Index.Range()),
+                    where=t.state.in_(['accepted', 'stored'])),
                 })
         cls._order = [('id', 'DESC')]
         cls._transitions |= {
@@ -401,13 +403,9 @@ class Parcel(
         terms = Terms.for_parcels(
             (p.supplier.id, p.point.id) for p in parcels)
         for parcel in parcels:
-            term = terms[(parcel.supplier.id, parcel.point.id)]
-            days = term.storage_days if term else Terms.default_storage_days()
             if not parcel.arrival_date:
                 parcel.arrival_date = now
-            parcel.storage_deadline = (
-                parcel.point.local_date(parcel.arrival_date)
-                + dt.timedelta(days=days))
+            parcel.set_storage_end(terms[(parcel.supplier.id, parcel.point.id)])
             if reception:
                 parcel.reception = reception
         cls.save(parcels)

@@ -21,7 +21,9 @@ from ``ir.rule`` on every scan (cached by Tryton, cleared when they or the
 user's points change) and are part of the key, so a changed rule builds
 new SQL.
 """
+import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from trytond import backend, config
 from trytond.cache import Cache, LRUDict
@@ -43,7 +45,8 @@ _state_names_cache = Cache('multipoint_parcel_json.state_names',
 READ = {
     'multipoint.parcel': ['supplier', 'order_number', 'point', 'state',
         'recipient_name', 'phone_last4', 'prepaid', 'cod_amount',
-        'delivery_fee', 'size_class', 'cell', 'storage_deadline', 'places'],
+        'delivery_fee', 'size_class', 'cell', 'storage_deadline',
+        'storage_until', 'storage_limit_hours', 'places'],
     'multipoint.parcel.place': ['parcel', 'barcode', 'state', 'damaged'],
     'party.party': ['name', 'code'],
     'stock.location': ['barcode', 'code', 'name', 'multipoint_point',
@@ -172,7 +175,7 @@ def _lookup_queries_of_user(limit):
 
 PARCEL_COLUMN_TYPES = [None, None, None, None, None, None, None, None, None,
     'BOOLEAN', 'NUMERIC', 'NUMERIC', None, 'DATE',
-    None, None, None, None, None, None, None]
+    None, None, None, None, None, None, None, 'DATETIME', None]
 
 
 def _parcels_query(tables, where, limit):
@@ -191,6 +194,7 @@ def _parcels_query(tables, where, limit):
         parcel.storage_deadline,
         cell.id, cell.barcode, cell.code, cell.name, cell.multipoint_point,
         cell.size_class, cell.capacity,
+        parcel.storage_until, parcel.storage_limit_hours,
         ]
     query = convert_from(None, tables
         ).join(party, condition=party.id == parcel.supplier
@@ -222,15 +226,27 @@ def _rows_json(rows, places_cursor):
             {'barcode': barcode, 'state': state, 'damaged': bool(damaged)})
     cell_names = _cell_names({r[14] for r in rows if r[14]})
     state_names = _state_names()
-    return [_json(r, places.get(r[0], []), cell_names, state_names)
+    zones = _time_zones({r[5] for r in rows if r[22]})
+    return [_json(r, places.get(r[0], []), cell_names, state_names, zones)
         for r in rows]
 
 
-def _json(row, places, cell_names, state_names):
+def _json(row, places, cell_names, state_names, zones):
     (id_, supplier, supplier_name, supplier_code, order_number, point,
         state, recipient_name, phone_last4, prepaid, cod_amount,
         delivery_fee, size_class, storage_deadline, cell, cell_barcode,
-        cell_code, cell_name, cell_point, cell_size, cell_capacity) = row
+        cell_code, cell_name, cell_point, cell_size, cell_capacity,
+        storage_until, storage_limit_hours) = row
+    if isinstance(storage_until, str):
+        storage_until = dt.datetime.fromisoformat(storage_until)
+    if storage_limit_hours and storage_until:
+        # a limit in hours ends at a time of the point's day
+        storage_end_text = storage_until.replace(
+            tzinfo=dt.timezone.utc).astimezone(zones[point]).strftime(
+            '%d.%m.%Y %H:%M')
+    else:
+        storage_end_text = (storage_deadline.strftime('%d.%m.%Y')
+            if storage_deadline else None)
     amount_due = Decimal(0) if prepaid else (
         Decimal(cod_amount or 0) + Decimal(delivery_fee or 0))
     return {
@@ -257,6 +273,9 @@ def _json(row, places, cell_names, state_names):
             'capacity': cell_capacity,
             } if cell else None,
         'storage_deadline': storage_deadline,
+        'storage_until': storage_until.isoformat() if storage_until else None,
+        'storage_limit_hours': storage_limit_hours,
+        'storage_end_text': storage_end_text,
         'places': places,
         }
 
@@ -269,6 +288,18 @@ def _cell_names(cell_ids):
         return {}
     Location = Pool().get('stock.location')
     return {c.id: c.rec_name for c in Location.browse(list(cell_ids))}
+
+
+def _time_zones(point_ids):
+    "{point id: tzinfo} of the points, in one query"
+    if not point_ids:
+        return {}
+    Point = Pool().get('multipoint.point')
+    point = Point.__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*point.select(point.id, point.timezone,
+            where=point.id.in_(list(point_ids))))
+    return {id_: ZoneInfo(zone or 'UTC') for id_, zone in cursor}
 
 
 def _state_names():

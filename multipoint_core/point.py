@@ -39,6 +39,14 @@ class Point(DeactivableMixin, Workflow, ModelSQL, ModelView):
     timezone = fields.Selection(
         TIMEZONES, "Time Zone", required=True, translate=False,
         states=_states)
+    storage_hours = fields.Integer(
+        "Storage Limit (hours)", states=_states,
+        domain=['OR', ('storage_hours', '=', None),
+            ('storage_hours', '>', 0)],
+        help="The legal limit of storage at this point (for example 72 in "
+        "a residential building): a parcel's storage ends at the latest "
+        "this many hours after its arrival, whatever the supplier's terms "
+        "and extensions give. Empty: no limit of the point.")
     payment_methods = fields.MultiSelection(
         PAYMENT_METHODS, "Accepted Payment Methods", states=_states)
     warehouse = fields.Many2One(
@@ -122,6 +130,16 @@ class Point(DeactivableMixin, Workflow, ModelSQL, ModelView):
         moment = moment or dt.datetime.utcnow()
         return moment.replace(tzinfo=dt.timezone.utc).astimezone(
             self.tzinfo).date()
+
+    def local_midnight(self, date):
+        "The UTC moment the local calendar date begins at the point"
+        moment = dt.datetime.combine(date, dt.time(), tzinfo=self.tzinfo)
+        return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+    def local_time(self, moment):
+        "The point's local wall-clock time of a naive UTC moment"
+        return moment.replace(tzinfo=dt.timezone.utc).astimezone(
+            self.tzinfo).replace(tzinfo=None)
 
     @property
     def storage_location(self):

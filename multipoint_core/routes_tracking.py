@@ -16,7 +16,7 @@ from trytond.wsgi import app
 
 from .api import error_response, json_response
 from .exceptions import StorageError
-from .tracking import public, ru_date, tracking_json
+from .tracking import public, tracking_json
 
 
 @app.route('/<database_name>/multipoint/track', methods={'GET'})
@@ -46,11 +46,11 @@ def track_extend(request, pool, parcels, data):
             getattr(exception, 'message', None) or gettext(
                 'multipoint_core.msg_storage_extension_days'))
     parcels = Parcel.browse(parcels)
-    deadlines = sorted({p.storage_deadline for p in parcels
-            if p.storage_deadline})
+    deadlines = [text for _, text in sorted({(p.storage_until,
+                    p.storage_end_text) for p in parcels if p.storage_until})]
     # the recipient sees what the extension gave: the new deadline
     return json_response({
             'parcels': [tracking_json(p) for p in parcels],
             'message': gettext('multipoint_core.msg_tracking_extended',
-                deadline=', '.join(map(ru_date, deadlines)) or '—'),
+                deadline=', '.join(deadlines) or '—'),
             })

@@ -18,6 +18,12 @@ class SupplierTerms(ModelSQL, ModelView):
         help="Leave empty for the terms that apply at every point.")
     storage_days = fields.Integer(
         "Storage Days", required=True, domain=[('storage_days', '>', 0)])
+    storage_hours = fields.Integer(
+        "Storage Hours",
+        domain=['OR', ('storage_hours', '=', None),
+            ('storage_hours', '>', 0)],
+        help="When set, the storage also ends this many hours after the "
+        "arrival; the stricter of the days and the hours applies.")
     max_extension_days = fields.Integer(
         "Max Extension Days", required=True,
         domain=[('max_extension_days', '>=', 0)])

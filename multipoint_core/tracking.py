@@ -89,11 +89,6 @@ def rub(amount):
     return f"{'-' if amount < 0 else ''}{text} ₽"
 
 
-def ru_date(date):
-    "A date written the Russian way: 15.05.2026"
-    return date.strftime('%d.%m.%Y') if date else None
-
-
 def tracking_json(parcel):
     point = parcel.point
     address = ', '.join(filter(None, [point.city, point.address]))
@@ -106,7 +101,9 @@ def tracking_json(parcel):
         'can_extend_days': parcel.can_extend(),
         'amount_due': str(parcel.amount_due),
         'amount_due_text': rub(parcel.amount_due),
-        'storage_deadline_text': ru_date(parcel.storage_deadline),
+        'storage_until': (parcel.storage_until.isoformat()
+            if parcel.storage_until else None),
+        'storage_deadline_text': parcel.storage_end_text,
         'point': {
             'name': point.name,
             'address': address,

@@ -208,4 +208,8 @@ class Parcel(metaclass=PoolMeta):
             if (parcel.state not in WAITING or not parcel.storage_deadline
                     or days > left):
                 return False
+            # nor past the point's legal hour limit
+            cap = parcel.storage_cap
+            if cap and parcel._extended_until(days) > cap:
+                return False
         return True

@@ -102,20 +102,24 @@ class Backdating:
         for parcel in records:
             plan = self.history[parcel.id]
             arrival = plan.get('arrival')
-            deadline = None
+            deadline = until = limit_hours = None
             if arrival and parcel.arrival_date:
-                term = terms[(parcel.supplier.id, parcel.point.id)]
-                days = term.storage_days if term else 7
-                deadline = parcel.point.local_date(arrival) + dt.timedelta(
-                    days=days)
+                # the end of storage as acceptance computes it, in memory
+                parcel.arrival_date = seconds(arrival)
+                parcel.set_storage_end(
+                    terms[(parcel.supplier.id, parcel.point.id)])
+                deadline, until, limit_hours = (parcel.storage_deadline,
+                    parcel.storage_until, parcel.storage_limit_hours)
             else:
                 arrival = None
             updates.append((plan['created'], seconds(arrival), deadline,
-                    parcel.id))
+                    until, limit_hours, parcel.id))
         execute_many(cursor, parcel_t.update(
                 [parcel_t.create_date, parcel_t.arrival_date,
-                    parcel_t.storage_deadline],
-                [None, None, None], where=parcel_t.id == 0), updates)
+                    parcel_t.storage_deadline, parcel_t.storage_until,
+                    parcel_t.storage_limit_hours],
+                [None, None, None, None, None], where=parcel_t.id == 0),
+            updates)
         if {'issued_at', 'issued_by', 'verification'} <= set(Parcel._fields):
             # what Parcel.issue_to_recipient records (the demo issues with
             # the lower level transitions: it takes no payment)

@@ -132,6 +132,7 @@ class BulkMode:
         Place = pool.get('multipoint.parcel.place')
         Line = pool.get('multipoint.parcel.line')
         Event = pool.get('multipoint.parcel.event')
+        Terms = pool.get('multipoint.supplier.terms')
         from trytond.modules.multipoint_core.parcel import (
             normalize_name, normalize_phone)
         self.load_cells()
@@ -143,7 +144,8 @@ class BulkMode:
             'recipient_name', 'recipient_phone', 'recipient_key',
             'phone_last4', 'prepaid', 'cod_amount', 'delivery_fee',
             'declared_value', 'weight', 'size_class', 'cell', 'reception',
-            'arrival_date', 'storage_deadline', 'state']
+            'arrival_date', 'storage_deadline', 'storage_until',
+            'storage_limit_hours', 'state']
         # what Parcel.issue_to_recipient records, when the model has it
         issue_cols = ['issued_at', 'issued_by', 'verification']
         with_issue = set(issue_cols) <= set(Parcel._fields)
@@ -209,10 +211,16 @@ class BulkMode:
                 final_cell = cell if state in {
                     'stored', 'refused', 'to_return'} else None
                 arrival = plan.get('arrival')
-                deadline = None
+                deadline = until = limit_hours = None
                 if arrival:
-                    deadline = point.local_date(arrival) + dt.timedelta(
-                        days=self.terms[(key, code)]['storage_days'])
+                    # the end of storage as acceptance computes it
+                    term = self.terms[(key, code)]
+                    probe = Parcel(point=point, arrival_date=seconds(arrival))
+                    probe.set_storage_end(Terms(
+                            storage_days=term['storage_days'],
+                            storage_hours=term.get('storage_hours')))
+                    deadline, until, limit_hours = (probe.storage_deadline,
+                        probe.storage_until, probe.storage_limit_hours)
                 operators = self.gen.operators.get(code) or [None]
                 user = rng.choice(operators)
                 row = [parcel_id, 0, plan['created'],
@@ -223,7 +231,8 @@ class BulkMode:
                     phone[-4:], values['prepaid'], values['cod_amount'],
                     values['delivery_fee'], values['declared_value'],
                     values['weight'], values['size_class'], final_cell,
-                    None, seconds(arrival), deadline, state]
+                    None, seconds(arrival), deadline, until, limit_hours,
+                    state]
                 if with_issue:
                     if state in {'issued', 'partially_issued'}:
                         id_check = self.terms[(key, code)].get(

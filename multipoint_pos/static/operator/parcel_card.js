@@ -39,7 +39,8 @@ export function parcelCard(parcel, choice, matched, {changed, submitOnEnter}) {
       : el('span', {class: 'cell none'}, 'без ячейки')),
   el('div', {class: 'meta'},
     `${parcel.recipient_name || ''} ${parcel.recipient_phone || ''} · ${parcel.state_name}`
-    + ` · хранение до ${formatDate(parcel.storage_deadline)}`
+    + ` · хранение до ${parcel.storage_end_text
+      || formatDate(parcel.storage_deadline)}`
     + ` · мест: ${(parcel.places || []).length}`),
   el('div', {class: 'due'}, parcel.prepaid ? 'Оплачено' : 'К оплате: ',
     parcel.prepaid ? '' : el('span', {class: 'amount'}, `${money(parcel.amount_due)} ₽`)),
