@@ -657,7 +657,7 @@ class Receipt(Workflow, ModelSQL, ModelView):
     def _refresh_supplier(cls, receipts):
         """A draft takes its supplier's data from the card again: a receipt
         refused for the card is sent once the card is fixed"""
-        to_write = []
+        changed = []
         for receipt in receipts:
             if receipt.state != 'draft':
                 continue
@@ -671,10 +671,12 @@ class Receipt(Workflow, ModelSQL, ModelView):
             values = {k: v for k, v in values.items()
                 if v and v != getattr(receipt, k)}
             if values:
-                to_write.extend(([receipt], values))
-        if to_write:
+                for name, value in values.items():
+                    setattr(receipt, name, value)
+                changed.append(receipt)
+        if changed:
             with privileged():
-                cls.write(*to_write)
+                cls.save(changed)
 
     @classmethod
     def check_done(cls, receipts):
