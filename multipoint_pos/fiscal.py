@@ -154,6 +154,12 @@ ATOL_VAT = {
     '10': 'vat10',
     '20': 'vat20',
     '22': 'vat22',
+    # the calculated rates: the register works the tax out of the amount
+    '5/105': 'vat105',
+    '7/107': 'vat107',
+    '10/110': 'vat110',
+    '20/120': 'vat120',
+    '22/122': 'vat122',
     }
 ATOL_PAYMENT_METHODS = {
     'full_payment': 'fullPayment',

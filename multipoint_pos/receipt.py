@@ -45,14 +45,15 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.multipoint_core.guard import Workflow, privileged
 from trytond.model.exceptions import AccessError
 from trytond.modules.multipoint_core.exceptions import MultipointError
-from trytond.modules.multipoint_core.parcel import (
-    VAT_RATES, normalize_phone)
+from trytond.modules.multipoint_core.parcel import normalize_phone
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
 from .fiscal import FiscalError, get_driver, next_task_uuid
 from .fiscal import options as fiscal_options
+from .receipt_check import printing_problem
+from .vat import RECEIPT_VAT_RATES, vat_amount
 
 _money = {'digits': (16, 2)}
 CENT = Decimal('0.01')
@@ -63,7 +64,11 @@ KINDS = [
     ('sell', "Sale"),
     ('sell_refund', "Sale Refund"),
     ('correction', "Correction"),
+    ('correction_refund', "Refund Correction"),
     ]
+# chek korrektsii (FFD 1.2): a settlement made without a receipt, or the
+# reversal of a wrong receipt (then a correction with the right data)
+CORRECTION_KINDS = {'correction', 'correction_refund'}
 # tag 1057 (receipt) / 1222 (item): bit of each agent attribute
 AGENT_TYPES = [
     (None, "Not an Agent"),
@@ -143,14 +148,6 @@ def _as_decimal(value):
     return Decimal(str(value))
 
 
-def vat_amount(amount, rate):
-    "The VAT included in amount at rate ('none', '0', ..., '22')"
-    if rate in (None, 'none', '0'):
-        return Decimal('0.00')
-    rate = Decimal(rate)
-    return (amount * rate / (100 + rate)).quantize(CENT, ROUND_HALF_UP)
-
-
 def supplier_inn(party):
     """The Russian INN of a party: its identifier "Russian Tax identifier"
     (type ru_vat since Tryton 7.x, ru_inn before)"""
@@ -207,21 +204,24 @@ class Receipt(Workflow, ModelSQL, ModelView):
             'invisible': Eval('kind') == 'sell',
             }, domain=[('supplier', '=', Eval('supplier', -1))],
         ondelete='RESTRICT')
+    _correction = {
+        'readonly': _draft['readonly'],
+        'invisible': ~Eval('kind').in_(list(CORRECTION_KINDS)),
+        'required': Eval('kind').in_(list(CORRECTION_KINDS)),
+        }
     correction_type = fields.Selection([
             (None, ""),
             ('self', "On Own Initiative"),
             ('instruction', "By Tax Authority's Order"),
-            ], "Correction Type", states={
-            'readonly': _draft['readonly'],
-            'invisible': Eval('kind') != 'correction',
-            'required': Eval('kind') == 'correction',
-            })
+            ], "Correction Type", states=_correction, help="Tag 1173.")
     correction_base_date = fields.Date(
-        "Date of the Uncorrected Settlement", states={
-            'readonly': _draft['readonly'],
-            'invisible': Eval('kind') != 'correction',
-            'required': Eval('kind') == 'correction',
-            })
+        "Date of the Uncorrected Settlement", states=_correction,
+        help="Tag 1178; the VAT rates in force are those of this date.")
+    correction_reason = fields.Text(
+        "Correction Reason", states=_correction,
+        help="Why the correction is made: the settlement made without a "
+        "receipt, or what was wrong in the receipt it reverses.")
+    del _correction
     correction_base_number = fields.Char(
         "Order Number", states={
             'readonly': _draft['readonly'],
@@ -303,6 +303,11 @@ class Receipt(Workflow, ModelSQL, ModelView):
                 'print_copy': {
                     'invisible': Eval('state') != 'done',
                     'depends': ['state'],
+                    },
+                'correct_wizard': {
+                    'invisible': (Eval('state') == 'pending')
+                    | Eval('kind').in_(list(CORRECTION_KINDS)),
+                    'depends': ['state', 'kind'],
                     },
                 })
 
@@ -428,7 +433,7 @@ class Receipt(Workflow, ModelSQL, ModelView):
         super().check_modification(
             mode, receipts, values=values, external=external)
         if mode == 'create' or (mode == 'write' and 'kind' in values):
-            if (any(r.kind == 'correction' for r in receipts)
+            if (any(r.kind in CORRECTION_KINDS for r in receipts)
                     and not cls._is_manager()):
                 raise AccessError(gettext(
                         'multipoint_pos.msg_receipt_correction_manager'))
@@ -446,18 +451,6 @@ class Receipt(Workflow, ModelSQL, ModelView):
                     raise ReceiptError(gettext(
                             'multipoint_pos.msg_receipt_not_draft',
                             receipt=receipt.rec_name))
-
-    @classmethod
-    def validate_fields(cls, receipts, field_names):
-        super().validate_fields(receipts, field_names)
-        if field_names and not (field_names & {'supplier_inn'}):
-            return
-        for receipt in receipts:
-            inn = receipt.supplier_inn or ''
-            if not (inn.isdigit() and len(inn) in {10, 12}):
-                raise ReceiptError(gettext(
-                        'multipoint_pos.msg_receipt_inn_invalid',
-                        supplier=receipt.supplier_name or '', inn=inn))
 
     # --- the public API of the payment side ------------------------------
     @classmethod
@@ -598,7 +591,9 @@ class Receipt(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def check_sendable(cls, receipts):
-        "The receipts are complete and balanced"
+        """The receipts are complete and balanced, and the register may
+        print them (run when a receipt is made, in the transaction that
+        takes the money, and again before it is sent)"""
         sums = cls._sums(receipts)
         for receipt in receipts:
             sum_ = sums[receipt.id]
@@ -617,6 +612,71 @@ class Receipt(Workflow, ModelSQL, ModelView):
                         'multipoint_pos.msg_receipt_unbalanced',
                         receipt=receipt.rec_name,
                         paid=sum_['total_paid'], total=sum_['total']))
+        cls.check_printable(receipts)
+
+    @classmethod
+    def check_printable(cls, receipts):
+        """Refuse what the register must not get: the supplier's INN and
+        phone, the agent attribute, the VAT rates in force"""
+        for receipt in receipts:
+            problem = printing_problem(receipt.supplier_name,
+                receipt.supplier_inn, receipt.supplier_phone,
+                [(l.name, l.vat_rate, l.agent_type) for l in receipt.lines],
+                receipt.settlement_date(),
+                agent_required=receipt.supplier != receipt.company.party)
+            if problem:
+                raise ReceiptError(problem)
+
+    def settlement_date(self):
+        """The day of the settlement at the point, whose VAT rates apply: a
+        correction's base date, a refund's original receipt, or today"""
+        if self.kind in CORRECTION_KINDS and self.correction_base_date:
+            return self.correction_base_date
+        original = self.original_receipt
+        if (self.kind == 'sell_refund' and original
+                and original.fiscal_date):
+            return self.point.local_date(original.fiscal_date)
+        return self.point.local_date()
+
+    @classmethod
+    def check_parcels_printable(cls, parcels, point):
+        """Refuse before the money is taken the parcels whose receipts could
+        not print (supplier's card, VAT rates of the items)"""
+        today = point.local_date()
+        for parcel in parcels:
+            supplier = parcel.supplier
+            agent_type = supplier.multipoint_agent_type or 'paying_agent'
+            problem = printing_problem(supplier.name,
+                supplier_inn(supplier), normalize_phone(supplier.phone),
+                [(l.name, l.vat_rate, agent_type) for l in parcel.lines],
+                today)
+            if problem:
+                raise ReceiptError(problem)
+
+    @classmethod
+    def _refresh_supplier(cls, receipts):
+        """A draft takes its supplier's data from the card again: a receipt
+        refused for the card is sent once the card is fixed"""
+        changed = []
+        for receipt in receipts:
+            if receipt.state != 'draft':
+                continue
+            supplier = receipt.supplier
+            values = {
+                'supplier_name': supplier.name,
+                'supplier_inn': supplier_inn(supplier),
+                'supplier_phone': normalize_phone(supplier.phone)
+                or supplier.phone,
+                }
+            values = {k: v for k, v in values.items()
+                if v and v != getattr(receipt, k)}
+            if values:
+                for name, value in values.items():
+                    setattr(receipt, name, value)
+                changed.append(receipt)
+        if changed:
+            with privileged():
+                cls.save(changed)
 
     @classmethod
     def check_done(cls, receipts):
@@ -667,7 +727,7 @@ class Receipt(Workflow, ModelSQL, ModelView):
                 ('electronically', self.total_electronic)]:
             if amount:
                 data['payments'].append({'type': type_, 'amount': amount})
-        if self.kind == 'correction':
+        if self.kind in CORRECTION_KINDS:
             data['correction'] = {
                 'type': self.correction_type,
                 'base_date': self.correction_base_date,
@@ -684,6 +744,7 @@ class Receipt(Workflow, ModelSQL, ModelView):
         receipts = [r for r in receipts if r.state in {'draft', 'failed'}]
         if not receipts:
             return
+        cls._refresh_supplier(receipts)
         cls.check_sendable(receipts)
         with without_check_access():
             cls._pending(receipts)
@@ -781,11 +842,18 @@ class Receipt(Workflow, ModelSQL, ModelView):
             SlipPrinter.for_point(receipt.point).print_receipt_copy(receipt)
 
     @classmethod
+    @ModelView.button_action('multipoint_pos.wizard_receipt_correct')
+    def correct_wizard(cls, receipts):
+        pass
+
+    @classmethod
     def create_correction(cls, point, supplier, lines, payments, cashier,
             correction_type, base_date, base_number=None, session=None,
-            **values):
-        """A correction receipt for a settlement made without one; only a
-        manager (Multipoint Owner) may make it"""
+            reason=None, kind='correction', **values):
+        """A correction receipt (kind correction) for a settlement made
+        without a receipt, or (kind correction_refund, with the
+        original_receipt) reversing a wrong one; only a manager (Multipoint
+        Owner) may make it, with the reason"""
         if not cls._is_manager():
             raise AccessError(gettext(
                     'multipoint_pos.msg_receipt_correction_manager'))
@@ -793,9 +861,10 @@ class Receipt(Workflow, ModelSQL, ModelView):
                 'correction_type': correction_type,
                 'correction_base_date': base_date,
                 'correction_base_number': base_number,
+                'correction_reason': reason,
                 })
         return cls.create_for_sale(point, supplier, lines, payments,
-            cashier, session=session, kind='correction', **values)
+            cashier, session=session, kind=kind, **values)
 
 
 def payment_shift(sale):
@@ -819,7 +888,7 @@ class ReceiptLine(ModelSQL, ModelView):
     amount = fields.Numeric(
         "Amount", **_money, required=True, domain=[('amount', '>=', 0)])
     vat_rate = fields.Selection(
-        VAT_RATES, "VAT Rate", required=True, help="Tag 1199.")
+        RECEIPT_VAT_RATES, "VAT Rate", required=True, help="Tag 1199.")
     vat_amount = fields.Function(
         fields.Numeric("VAT", **_money), 'on_change_with_vat_amount')
     payment_method = fields.Selection(

@@ -28,6 +28,9 @@ def issue_quote(request, pool):
     to_issue, _, _, refused, refused_whole = issue_items(pool, data)
     dues = Parcel.amounts_due(to_issue + list(refused_whole), refused,
         refused_whole=list(refused_whole))
+    # a receipt the register would refuse is told before the money is asked
+    pool.get('multipoint.receipt').check_parcels_printable(
+        [p for p, due in dues.items() if due.total > 0], point)
     return respond({
             'parcels': [{
                     'id': parcel.id,

@@ -208,6 +208,9 @@ def bench_pay(server, db, login, password, point_id, count, rng,
         "WHERE t.supplier = p.supplier "
         "AND (t.point = p.point OR t.point IS NULL) "
         "AND t.id_check_required) "
+        # an item at 20 %, out of force since 2026, refuses the payment
+        "AND NOT EXISTS (SELECT 1 FROM multipoint_parcel_line l "
+        "WHERE l.parcel = p.id AND l.vat_rate IN ('20', '20/120')) "
         "ORDER BY p.id LIMIT %s", (point_id, count + warmup))
     if len(rows) <= warmup:
         raise SystemExit("no stored parcel with cash on delivery to issue")

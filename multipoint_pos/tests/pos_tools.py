@@ -89,13 +89,17 @@ def inn_for(name):
 
 
 def supplier(name, **terms):
-    "A supplier with its terms and its INN (receipts need it)"
+    "A supplier with its terms, its INN and phone (receipts need them)"
     Party = Pool().get('party.party')
     values = {'storage_days': 7, 'max_extension_days': 7}
     values.update(terms)
     party = create_supplier(name, **values)
-    Party.write([party], {'identifiers': [('create', [{
-                        'type': 'ru_vat', 'code': inn_for(name)}])]})
+    Party.write([party], {
+            'identifiers': [('create', [{
+                            'type': 'ru_vat', 'code': inn_for(name)}])],
+            'contact_mechanisms': [('create', [{
+                            'type': 'phone', 'value': '+74951234567'}])],
+            })
     return Party(party.id)
 
 

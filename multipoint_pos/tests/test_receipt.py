@@ -454,16 +454,19 @@ class ReceiptTestCase(DBTestCase):
             with Transaction().set_user(cashier.id), check_access():
                 with self.assertRaises(AccessError) as cm:
                     Receipt.create_correction(point, supplier, line,
-                        payment, cashier, 'self', dt.date(2026, 1, 14))
+                        payment, cashier, 'self', dt.date(2026, 1, 14),
+                        reason="Чек не пробит")
                 self.assertIn("руководитель", cm.exception.message)
                 with self.assertRaises(AccessError):
                     self.sale(point, supplier, cashier, kind='correction',
                         correction_type='self',
-                        correction_base_date=dt.date(2026, 1, 14))
+                        correction_base_date=dt.date(2026, 1, 14),
+                        correction_reason="Чек не пробит")
 
             with Transaction().set_user(owner.id), check_access():
                 correction = Receipt.create_correction(point, supplier,
-                    line, payment, owner, 'self', dt.date(2026, 1, 14))
+                    line, payment, owner, 'self', dt.date(2026, 1, 14),
+                    reason="Чек не пробит")
                 Receipt.send([correction])
                 self.assertEqual(correction.state, 'done')
             task = self.atol.posts[-1]['request'][0]

@@ -58,8 +58,13 @@ def supplier_with_inn(name, **terms):
     values.update(terms)
     party = create_supplier(name, **values)
     base = '77%07d' % (zlib.crc32(name.encode()) % 10 ** 7)
-    Party.write([party], {'identifiers': [('create', [{
-                        'type': 'ru_vat', 'code': inn10(base)}])]})
+    Party.write([party], {
+            'identifiers': [('create', [{
+                            'type': 'ru_vat', 'code': inn10(base)}])],
+            # tag 1171: an agent receipt carries the supplier's phone
+            'contact_mechanisms': [('create', [{
+                            'type': 'phone', 'value': '+74950000000'}])],
+            })
     return Party(party.id)
 
 

@@ -106,6 +106,12 @@ class Shifts:
             domain.append(('arrival_date', '<', before))
         parcels = Parcel.search(domain, order=[('id', 'ASC')])
         parcels = issuable_with_code(pool, parcels, point.local_date(), True)
+        # an item at a VAT rate no longer in force (an older price list)
+        # would be refused before the payment: it waits for the supplier
+        from trytond.modules.multipoint_pos.vat import in_force
+        today = point.local_date()
+        parcels = [p for p in parcels
+            if all(in_force(l.vat_rate, today) for l in p.lines)]
         # one supplier after the other, as recipients come
         rank = defaultdict(int)
         order = {}
