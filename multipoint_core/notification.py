@@ -268,8 +268,8 @@ class Notification(ModelSQL, ModelView):
     @staticmethod
     def _with_consent(vlist, Parcel, Consent):
         "The values of the messages whose recipient consented to them"
-        phones = {v['parcel']: Parcel(v['parcel']).recipient_phone
-            for v in vlist}
+        phones = {p.id: p.recipient_phone
+            for p in Parcel.browse([v['parcel'] for v in vlist])}
         allowed = {channel: Consent.valid_phones(
                 phones.values(), 'marketing', channel)
             for channel in {v['channel'] for v in vlist}}

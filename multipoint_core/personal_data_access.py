@@ -181,9 +181,10 @@ class Parcel(PersonalDataReadMixin, metaclass=PoolMeta):
         count = super().multipoint_purge_personal_data()
         consents = Consent.purge_personal_data()
         rows = Access.purge()
-        security_logger.info(
-            "personal data blanked on %d consent(s); "
-            "%d access log row(s) deleted", consents, rows)
+        if consents or rows:
+            security_logger.info(
+                "personal data blanked on %d consent(s); "
+                "%d access log row(s) deleted", consents, rows)
         return count
 
 
