@@ -84,6 +84,7 @@ PERSONAL = {
         'recipient_phone': 'phone', 'issue_code_hash': 'code'},
     'multipoint.notification': {
         'recipient': 'phone', 'body': 'code'},
+    'multipoint.consent': {'phone': 'phone'},
     'multipoint.login.code': {'code_hash': 'code'},
     'multipoint.configuration': {'code_secret': 'secret'},
     'multipoint.receipt': {'customer_contact': 'phone'},
@@ -112,6 +113,8 @@ NOT_PERSONAL = {
         'code_attempts', 'code_locked_until',  # counters, no code
         },
     'multipoint.notification': {'recipient_masked'},  # ***last 4 digits
+    'multipoint.consent': {'phone_last4'},  # the masked phone
+    'multipoint.personal_data.access': {'phone_last4'},  # of the phone read
     'multipoint.point': {'phone', 'email'},  # the point's own contacts
     'multipoint.receipt': {'supplier_phone'},  # a business, on 54-FZ receipts
     'multipoint.receipt.line': {'supplier_phone'},

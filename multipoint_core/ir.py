@@ -31,6 +31,7 @@ POINT_RULED_MODELS = {
     'multipoint.return.batch',
     'multipoint.customer.return',
     'multipoint.notification',
+    'multipoint.consent',
     'stock.location',
     }
 

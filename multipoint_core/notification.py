@@ -19,6 +19,12 @@ records it commits, so a crash between the two sends it again on the next
 run. The rows being sent are locked (SKIP LOCKED on PostgreSQL), so two
 cron processes never send the same message.
 
+Service messages (every kind but ``promo``) never ask for a consent: they
+are the service. A ``promo`` message is marketing: it is queued only for
+recipients with a valid marketing consent for its channel (consent.py), and
+checked again when sent, so that a withdrawal between the two stops it: it
+is then ``withheld`` and never sent.
+
 The issue code is in the body of the ``code`` message only: never in
 another field, an event or a log line. Only owners may read bodies, and the
 code is masked in the body once the message has left the outbox.
@@ -43,6 +49,13 @@ KINDS = [
     ('reminder', "Reminder"),
     ('extended', "Storage Extended"),
     ('code', "Issue Code"),
+    ('promo', "Advertising and News"),
+    ]
+# Kinds sent only with the recipient's consent; the others are the service
+MARKETING_KINDS = {'promo'}
+PURPOSES = [
+    ('service', "Service"),
+    ('marketing', "Marketing"),
     ]
 CHANNELS = [
     ('sms', "SMS"),
@@ -60,12 +73,14 @@ TEMPLATES = {
         "до {deadline}."),
     'code': ("Заказ {order} ждёт вас в пункте {point}, {address}, "
         "до {deadline}. Код получения: {code}"),
+    'promo': "{text}",
     }
 SUBJECTS = {
     'arrived': "Заказ {order} прибыл в пункт выдачи",
     'reminder': "Заказ {order} ждёт вас",
     'extended': "Срок хранения заказа {order} продлён",
     'code': "Код получения заказа {order}",
+    'promo': "Новости пункта выдачи {point}",
     }
 CODE_MASK = '******'
 MAX_DELAY = dt.timedelta(hours=1)
@@ -86,6 +101,10 @@ class Notification(ModelSQL, ModelView):
         ondelete='RESTRICT', help="The point of the parcel.")
     kind = fields.Selection(KINDS, "Kind", required=True, readonly=True)
     kind_string = kind.translated('kind')
+    purpose = fields.Selection(
+        PURPOSES, "Purpose", required=True, readonly=True,
+        help="Marketing messages are sent only with the recipient's "
+        "consent.")
     channel = fields.Selection(
         CHANNELS, "Channel", required=True, readonly=True)
     recipient = fields.Char(
@@ -99,6 +118,7 @@ class Notification(ModelSQL, ModelView):
             ('pending', "Pending"),
             ('sent', "Sent"),
             ('failed', "Failed"),
+            ('withheld', "Withheld (No Consent)"),
             ], "State", required=True, readonly=True, sort=False)
     attempts = fields.Integer("Attempts", readonly=True)
     next_attempt_at = fields.DateTime(
@@ -138,6 +158,10 @@ class Notification(ModelSQL, ModelView):
     def default_attempts():
         return 0
 
+    @staticmethod
+    def default_purpose():
+        return 'service'
+
     def get_rec_name(self, name):
         return f'{self.kind_string}: {self.parcel.rec_name}'
 
@@ -161,9 +185,10 @@ class Notification(ModelSQL, ModelView):
             MAX_DELAY)
 
     @classmethod
-    def render(cls, kind, parcel, code=None):
+    def render(cls, kind, parcel, code=None, text=None):
         "The text of a kind of message about parcel"
-        return TEMPLATES[kind].format(**cls._placeholders(parcel, code))
+        return TEMPLATES[kind].format(
+            **cls._placeholders(parcel, code), text=text)
 
     @classmethod
     def subject(cls, kind, parcel):
@@ -183,7 +208,7 @@ class Notification(ModelSQL, ModelView):
             }
 
     @classmethod
-    def enqueue(cls, parcels, kind, code=None, contacts=None):
+    def enqueue(cls, parcels, kind, code=None, contacts=None, text=None):
         """Queue one kind of message to the recipient of each parcel, in
         one create; return the notifications.
 
@@ -192,10 +217,16 @@ class Notification(ModelSQL, ModelView):
         'telegram_chat_id': chat id}}; the channel is Telegram when a chat
         id is given, else e-mail when an address is given, else SMS to the
         parcel's phone. Parcels with none of these get no message.
+        text: the text of a 'promo' message, queued only to the recipients
+        with a valid marketing consent for the channel.
         """
         pool = Pool()
         Parcel = pool.get('multipoint.parcel')
+        Consent = pool.get('multipoint.consent')
         assert kind in TEMPLATES, kind
+        purpose = 'marketing' if kind in MARKETING_KINDS else 'service'
+        if purpose == 'marketing' and not (text or '').strip():
+            raise ValueError('no text for a marketing message')
         codes = code if isinstance(code, dict) else {}
         contacts = contacts or {}
         now = dt.datetime.utcnow().replace(microsecond=0)
@@ -218,6 +249,7 @@ class Notification(ModelSQL, ModelView):
                 else:
                     continue
                 vlist.append({
+                        'purpose': purpose,
                         'parcel': parcel.id,
                         'point': parcel.point.id,
                         'kind': kind,
@@ -225,10 +257,23 @@ class Notification(ModelSQL, ModelView):
                         'recipient': recipient,
                         'body': cls.render(
                             kind, parcel,
-                            parcel_code if kind == 'code' else None),
+                            parcel_code if kind == 'code' else None, text),
                         'next_attempt_at': now,
                         })
+            if purpose == 'marketing':
+                vlist = cls._with_consent(vlist, Parcel, Consent)
             return cls.create(vlist)
+
+    @staticmethod
+    def _with_consent(vlist, Parcel, Consent):
+        "The values of the messages whose recipient consented to them"
+        phones = {p.id: p.recipient_phone
+            for p in Parcel.browse([v['parcel'] for v in vlist])}
+        allowed = {channel: Consent.valid_phones(
+                phones.values(), 'marketing', channel)
+            for channel in {v['channel'] for v in vlist}}
+        return [v for v in vlist
+            if phones[v['parcel']] in allowed[v['channel']]]
 
     @classmethod
     def send_pending(cls, limit=None):
@@ -247,7 +292,13 @@ class Notification(ModelSQL, ModelView):
             left = None if limit is None else limit - len(tried)
             if left is not None and left <= 0:
                 break
-            for notification in cls._lock_due(channel, now, left):
+            due = cls._lock_due(channel, now, left)
+            for notification in cls._without_consent(due, channel):
+                notification._withhold(now)
+                tried.append(notification)
+            for notification in due:
+                if notification.state != 'pending':
+                    continue
                 tried.append(notification)
                 try:
                     gateway_id = gateway.send(
@@ -312,6 +363,26 @@ class Notification(ModelSQL, ModelView):
                 ])
         if waiting:
             cls.write(waiting, {'last_error': error})
+
+    @classmethod
+    def _without_consent(cls, notifications, channel):
+        "The marketing notifications whose recipient's consent is not valid"
+        Consent = Pool().get('multipoint.consent')
+        marketing = [n for n in notifications if n.purpose == 'marketing']
+        if not marketing:
+            return []
+        with without_check_access():
+            allowed = Consent.valid_phones(
+                [n.parcel.recipient_phone for n in marketing],
+                'marketing', channel)
+            return [n for n in marketing
+                if n.parcel.recipient_phone not in allowed]
+
+    def _withhold(self, now):
+        "Never send it: the recipient has no valid consent (any more)"
+        self.state = 'withheld'
+        self.next_attempt_at = None
+        self.last_error = gettext('multipoint_core.msg_notification_withheld')
 
     def _sent(self, gateway_id, now):
         self.attempts = (self.attempts or 0) + 1

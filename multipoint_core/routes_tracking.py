@@ -5,6 +5,9 @@ GET  /<database>/multipoint/track          the page
 POST /<database>/multipoint/track          the parcels of an order number
                                            and the phone's last 4 digits
 POST /<database>/multipoint/track/extend   extend their storage
+POST /<database>/multipoint/track/consent  give ("give": true) or withdraw
+                                           ("give": false) the consent to
+                                           advertising by SMS
 """
 import os
 from http import HTTPStatus
@@ -16,7 +19,8 @@ from trytond.wsgi import app
 
 from .api import error_response, json_response
 from .exceptions import StorageError
-from .tracking import public, tracking_json
+from .tracking import (
+    CONSENT_CHANNEL, CONSENT_PURPOSE, consent_json, public, tracking_json)
 
 
 @app.route('/<database_name>/multipoint/track', methods={'GET'})
@@ -29,7 +33,31 @@ def tracking_page(request, database_name):
 @app.route('/<database_name>/multipoint/track', methods={'POST'})
 @public
 def track(request, pool, parcels, data):
-    return json_response({'parcels': [tracking_json(p) for p in parcels]})
+    return json_response({
+            'parcels': [tracking_json(p) for p in parcels],
+            'consent': consent_json(pool, parcels),
+            })
+
+
+@app.route('/<database_name>/multipoint/track/consent', methods={'POST'})
+@public
+def track_consent(request, pool, parcels, data):
+    Consent = pool.get('multipoint.consent')
+    give = data.get('give')
+    if not isinstance(give, bool):
+        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, 'bad_request',
+            gettext('multipoint_core.msg_tracking_consent_choice'))
+    if give:
+        Consent.give(parcels, CONSENT_PURPOSE, CONSENT_CHANNEL, 'tracking')
+        message = 'multipoint_core.msg_tracking_consent_given'
+    else:
+        Consent.withdraw_phones({p.recipient_phone for p in parcels},
+            CONSENT_PURPOSE, CONSENT_CHANNEL, 'tracking')
+        message = 'multipoint_core.msg_tracking_consent_withdrawn'
+    return json_response({
+            'consent': consent_json(pool, parcels),
+            'message': gettext(message),
+            })
 
 
 @app.route('/<database_name>/multipoint/track/extend', methods={'POST'})

@@ -1,7 +1,8 @@
 """Public tracking page: a recipient enters the order number and the last 4
 digits of the phone to see the status, the point and the storage deadline,
-and may extend the storage. Nothing else is shown: no name, no phone, no
-other parcel. Wrong attempts are limited per client network.
+and may extend the storage, and give or withdraw the consent to advertising
+by SMS (consent.py) after reading its text. Nothing else is shown: no name,
+no phone, no other parcel. Wrong attempts are limited per client network.
 
 This file holds the attempts' model, how a recipient's parcels are found
 and shown, and the wrapper of the page's requests (public); the routes are
@@ -112,6 +113,26 @@ def tracking_json(parcel):
             'map_url': 'https://yandex.ru/maps/?text='
             + urllib.parse.quote(address),
             },
+        }
+
+
+# What the page offers: news and advertising by SMS, to the parcel's phone
+CONSENT_PURPOSE, CONSENT_CHANNEL = 'marketing', 'sms'
+
+
+def consent_json(pool, parcels):
+    "Whether the recipient consents to advertising, and the document's text"
+    from .consent import document
+    Consent = pool.get('multipoint.consent')
+    phones = {p.recipient_phone for p in parcels}
+    valid = Consent.valid_phones(phones, CONSENT_PURPOSE, CONSENT_CHANNEL)
+    version, text = document(CONSENT_PURPOSE)
+    return {
+        'purpose': CONSENT_PURPOSE,
+        'channel': CONSENT_CHANNEL,
+        'given': bool(phones) and phones <= valid,
+        'version': version,
+        'text': text,
         }
 
 

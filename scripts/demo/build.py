@@ -9,6 +9,7 @@ from .claims import charges_and_claims
 from .codes import codes_table, demo_codes
 from .common import log
 from .company import COMPANY_NAME
+from .consents import recipient_consents
 from .generator import Generator
 from .parcels import ParcelFactory
 from .points import POINTS
@@ -122,6 +123,7 @@ def main(argv=None):
                 portal_settlement(gen, company, shifts.suppliers)
                 charges_and_claims(gen, company, shifts.points,
                     shifts.suppliers)
+                recipient_consents(gen, shifts.points)
                 if args.bench_manifest:
                     factory = ParcelFactory(gen.rng, gen.now, points,
                         suppliers, terms, args.parcels, history_days)
@@ -185,6 +187,7 @@ def main(argv=None):
             note = threshold_case(gen, points, suppliers)
             portal_settlement(gen, company, suppliers)
             charges_and_claims(gen, company, points, suppliers)
+            recipient_consents(gen, points)
             states = count_states(pool)
         transaction.commit()
     log("")
