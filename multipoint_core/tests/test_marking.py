@@ -1,4 +1,5 @@
 "Marked goods (Честный знак): codes read, scanned at the desk, guarded"
+import base64
 import unittest
 from decimal import Decimal
 
@@ -107,8 +108,18 @@ class MarkingDeskTestCase(RouteTestCase):
         return f'/{self.db_name}/multipoint/api/v1/{path}'
 
     def rpc(self, login, method, *params):
-        response = self.login(login).post(f'/{self.db_name}/rpc/', json={
-                'method': method, 'params': list(params) + [{}]})
+        "Call method as login through the generic JSON-RPC (sao, proteus)"
+        client = self.client()
+        response = client.post(f'/{self.db_name}/rpc/', json={
+                'id': 1, 'method': 'common.db.login',
+                'params': [login, {'password': OPERATOR_PASSWORD}, 'ru']})
+        user_id, session = response.json['result'][:2]
+        auth = base64.b64encode(f'{login}:{user_id}:{session}'.encode())
+        response = client.post(f'/{self.db_name}/rpc/', json={
+                'id': 2, 'method': method,
+                'params': [*params, {'company': self.company}]},
+            headers={'Authorization': 'Session ' + auth.decode()})
+        self.assertEqual(response.status_code, 200, response.data)
         return response.json.get('result'), response.json.get('error')
 
     def line(self, line_id):
@@ -163,4 +174,5 @@ class MarkingDeskTestCase(RouteTestCase):
                 'model.multipoint.parcel.line.write',
                 [self.shoes], {'marking_code': OTHER_GTIN})
             self.assertTrue(error, login)
+            self.assertRegex(str(error), '[А-Яа-яЁё]')
         self.assertEqual(self.line(self.shoes)[2], SHOES)
