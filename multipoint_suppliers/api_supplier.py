@@ -361,6 +361,10 @@ class ItemReader:
         value = self.text(raw, 'marking_code', 'items.marking_code')
         if value is None:
             return None
+        if raw.get('quantity') not in (None, 1):
+            # a code is one piece
+            self.fail('msg_api_field_marking_piece', 'items.marking_code')
+            return None
         try:
             return parse_marking(value).code
         except MarkingCodeError:
