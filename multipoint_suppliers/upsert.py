@@ -332,8 +332,11 @@ class Upsert:
             'marking_code': line.marking_code,
             }
         if values['marking_code']:
-            # stored in one form: a code sent again is no change
-            values['marking_code'] = parse(values['marking_code']).code
+            # stored in one form: a code sent again is no change; the items
+            # are inserted in bulk, without the model's own normalization
+            code = parse(values['marking_code'])
+            values['marking_code'] = code.code
+            values['gtin'] = values['gtin'] or code.gtin
         return values
 
     def _plan_update(self, plan, data, point, record, barcodes, lines):

@@ -51,7 +51,7 @@ class SupplierMarkingTestCase(DBTestCase):
         Parcel = Pool().get('multipoint.parcel')
         parcel, = Parcel.search([('supplier', '=', shop.id),
                 ('order_number', '=', number)])
-        return [(l.name, l.quantity, l.marked, l.gtin, l.marking_code)
+        return [(l.name, l.quantity, bool(l.marked), l.gtin, l.marking_code)
             for l in parcel.lines]
 
     @with_transaction(context=RU)

@@ -381,7 +381,8 @@ class SupplierAPITestCase(RouteTestCase):
 
         def lines():
             Line = Pool().get('multipoint.parcel.line')
-            return [(l.name, l.quantity, l.marked, l.gtin, l.marking_code)
+            return [(l.name, l.quantity, bool(l.marked), l.gtin,
+                    l.marking_code)
                 for l in Line.search([('parcel.order_number', '=', 'R-70')],
                     order=[('id', 'ASC')])]
         self.assertEqual(self.read(lines), [
