@@ -134,8 +134,8 @@ class MarkingDeskTestCase(RouteTestCase):
         response = client.post(self.api('issue/search'),
             json={'query': 'M-1-1'})
         lines = {l['id']: l for l in response.json['parcels'][0]['lines']}
-        self.assertEqual(
-            (lines[self.shoes]['marked'], lines[self.shoes]['marking_scanned']),
+        shoes = lines[self.shoes]
+        self.assertEqual((shoes['marked'], shoes['marking_scanned']),
             (True, False))
         self.assertTrue(lines[self.bag]['marking_scanned'])
         issue = {'parcels': [{'id': self.parcel, 'code': self.code}]}
@@ -160,7 +160,8 @@ class MarkingDeskTestCase(RouteTestCase):
                 marking_codes={'999999': SHOES}))
         self.assertEqual(response.status_code, 422, response.data)
         self.assertEqual(response.json['error']['code'], 'bad_request')
-        self.assertIn("не входит в выдаваемые", response.json['error']['message'])
+        self.assertIn("не входит в выдаваемые",
+            response.json['error']['message'])
 
         # scanned with the separators dropped by the scanner
         response = client.post(self.api('issue'), json=dict(issue,

@@ -360,7 +360,8 @@ class SupplierAPITestCase(RouteTestCase):
         shoes = (f'0104601234567893215Abc!d{gs}91EE06{gs}92'
             'Y3J5cHRvdGFpbDQ0Y2hhcmFjdGVyc2Jhc2U2NGxpa2Ux')
         bad = {'parcels': [parcel('R-70', items=[
-                        {'name': "Туфли", 'marking_code': '0104601234567894215x'},
+                        {'name': "Туфли",
+                            'marking_code': '0104601234567894215x'},
                         {'name': "Кеды", 'gtin': '123'},
                         {'name': "Боты", 'quantity': 2,
                             'marking_code': shoes}])]}
