@@ -215,7 +215,9 @@ def issue_parcels_json(parcels, terms):
         result.append(dict(shown[parcel.id],
             lines=[{'id': l.id, 'name': l.name, 'quantity': l.quantity,
                     'unit_price': str(l.unit_price), 'vat_rate': l.vat_rate,
-                    'refusable': bool(l.refusable)}
+                    'refusable': bool(l.refusable),
+                    'marked': bool(l.marked),
+                    'marking_scanned': bool(l.marking_code)}
                 for l in lines.get(parcel.id, [])],
             code_locked=bool(parcel.code_locked_until
                 and parcel.code_locked_until > now),

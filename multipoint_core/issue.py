@@ -170,7 +170,9 @@ class ParcelIssueMixin:
         refused {line: quantity}: each at this point, waiting for its
         recipient, verified as its terms require, refused only as they
         allow. Raises IssueError; writes nothing."""
-        Terms = Pool().get('multipoint.supplier.terms')
+        pool = Pool()
+        Terms = pool.get('multipoint.supplier.terms')
+        Line = pool.get('multipoint.parcel.line')
         terms = Terms.for_parcels((p.supplier.id, p.point.id) for p in parcels)
         for parcel in parcels:
             if parcel.point != point:
@@ -189,6 +191,7 @@ class ParcelIssueMixin:
                 if l.parcel == parcel and q}
             if parcel_refused:
                 cls._check_refusal(parcel, term, parcel_refused)
+        Line.check_marking_codes(parcels, refused)
 
     @classmethod
     def _log_service(cls, parcels):

@@ -19,6 +19,7 @@ from .exceptions import (
     BarcodeError, ParcelStateError, ParcelValidationError)
 from .deadline import ParcelDeadlineMixin
 from .issue import ParcelIssueMixin
+from .parcel_marking import ParcelLineMarkingMixin
 from .photo import ParcelPhotoMixin
 from .location import SIZE_CLASSES
 from .return_batch import ParcelReturnMixin
@@ -605,7 +606,8 @@ class ParcelPlace(GuardMixin, ModelSQL, ModelView):
         return values
 
 
-class ParcelLine(GuardMixin, ModelSQL, ModelView):
+class ParcelLine(
+        ParcelLineMarkingMixin, GuardMixin, ModelSQL, ModelView):
     "Parcel Item"
     __name__ = 'multipoint.parcel.line'
     _guard_parent = ('parcel', 'lines')

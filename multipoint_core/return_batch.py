@@ -14,6 +14,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .guard import Workflow
 from .exceptions import ReturnError
+from .marking import parse as parse_marking
 from .numbering import NumberedMixin
 from .pdf import Document
 
@@ -307,27 +308,48 @@ class ReturnAct(Report):
                 courier=batch.courier_name or '—',
                 date=batch.point.local_date(
                     batch.handed_at or dt.datetime.utcnow())))
-        rows = []
-        for parcel in sorted(batch.parcels, key=lambda p: p.order_number):
-            if parcel.state == 'partially_issued':
-                what = ', '.join(f'{l.name} × {l.refused_quantity}'
-                    for l in parcel.lines if l.refused_quantity)
-            else:
-                what = gettext('multipoint_core.msg_return_act_whole')
-            rows.append((parcel.order_number,
-                    ', '.join(p.barcode for p in parcel.places), what))
-        for customer_return in batch.customer_returns:
-            rows.append((customer_return.parcel.order_number,
-                    ', '.join(
-                        p.barcode for p in customer_return.parcel.places),
-                    ', '.join(f'{l.line.name} × {l.quantity}'
-                        for l in customer_return.lines)))
+        rows = cls.rows(batch)
         doc.table([gettext('multipoint_core.msg_act_col_order'),
                 gettext('multipoint_core.msg_act_col_places'),
                 gettext('multipoint_core.msg_return_act_col_what')], rows)
         doc.space()
         doc.paragraph(gettext('multipoint_core.msg_return_act_signatures'))
         return 'pdf', doc.render()
+
+    @classmethod
+    def rows(cls, batch):
+        "(order, places, what goes back) of the act's table"
+        rows = []
+        for parcel in sorted(batch.parcels, key=lambda p: p.order_number):
+            if parcel.state == 'partially_issued':
+                what = ', '.join(
+                    f'{l.name} × {l.refused_quantity}{_marking(l)}'
+                    for l in parcel.lines if l.refused_quantity)
+            else:
+                what = gettext('multipoint_core.msg_return_act_whole')
+                marked = ', '.join(f'{l.name}{_marking(l)}'
+                    for l in parcel.lines if l.marking_code)
+                if marked:
+                    what += f': {marked}'
+            rows.append((parcel.order_number,
+                    ', '.join(p.barcode for p in parcel.places), what))
+        for customer_return in batch.customer_returns:
+            rows.append((customer_return.parcel.order_number,
+                    ', '.join(
+                        p.barcode for p in customer_return.parcel.places),
+                    ', '.join(
+                        f'{l.line.name} × {l.quantity}{_marking(l.line)}'
+                        for l in customer_return.lines)))
+        return rows
+
+
+def _marking(line):
+    """The marking code of a marked item going back, for the act: the
+    courier's scan of the piece matches its GTIN and serial"""
+    if not line.marking_code:
+        return ''
+    return ' ' + gettext('multipoint_core.msg_return_act_marking',
+        code=parse_marking(line.marking_code).short)
 
 
 class ScanOutStart(ModelView):

@@ -31,6 +31,7 @@ from .api_desk import (
 from .exceptions import (
     BarcodeEmptyError, BarcodeError, NotFoundError, RequestError)
 from .parcel_json import lookup_json, parcels_json
+from .parcel_marking import marking_codes_of
 
 logger = logging.getLogger(__name__)
 
@@ -209,8 +210,10 @@ def issue_search(request, pool):
 @operator_api
 def issue(request, pool):
     """Issue parcels: each with its code, or an ID check / power of attorney
-    where the supplier allows it; refused items for partial buyout."""
+    where the supplier allows it; refused items for partial buyout; the
+    codes scanned from marked items ({line id: code})."""
     Parcel = pool.get('multipoint.parcel')
+    Line = pool.get('multipoint.parcel.line')
     data = request_json(request)
     point = current_point(pool, data)
     parcels, verifications, codes, refused, refused_whole = issue_items(
@@ -223,6 +226,8 @@ def issue(request, pool):
     if failures:
         # the wrong attempts are kept: they count towards the lock
         return code_failure_response(pool, failures)
+    # the items' codes scanned at the desk, kept only if the issue is done
+    Line.scan_marking_codes(marking_codes_of(pool, data, parcels))
     Parcel.issue_to_recipient(parcels, point, verifications,
         refused=refused, signature=bool(data.get('signature')))
     return json_response({'issued': parcels_json(parcels)})

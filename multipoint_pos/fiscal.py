@@ -30,6 +30,7 @@ Other modules plug in their own driver with ``register('name', Class)``.
 Everything specific to ATOL (the JSON task, the error codes) is in this file,
 in ``AtolDriver`` and the tables above it.
 """
+import base64
 import datetime as dt
 import logging
 import time
@@ -167,6 +168,13 @@ ATOL_PAYMENT_METHODS = {
 ATOL_PAYMENT_OBJECTS = {
     'commodity': 'commodity',
     'service': 'service',
+    'commodity_marked': 'commodityWithMarking',
+    }
+# the planned status of a marked piece (tag 2003) per kind of receipt: sold
+# to the recipient, or back from them
+ATOL_MARKING_STATUS = {
+    'sell': 'itemPieceSold',
+    'sell_refund': 'itemPieceReturn',
     }
 # tag 1057/1222: the agent attribute
 ATOL_AGENTS = {
@@ -232,6 +240,9 @@ def atol_task(data):
             'paymentMethod': ATOL_PAYMENT_METHODS[line['payment_method']],
             'paymentObject': ATOL_PAYMENT_OBJECTS[line['payment_object']],
             }
+        if line.get('marking_code'):
+            item['imcParams'] = marking_params(
+                line['marking_code'], data['kind'])
         if line.get('agent_type'):
             item['agentInfo'] = {
                 'agents': [ATOL_AGENTS[line['agent_type']]]}
@@ -249,6 +260,10 @@ def atol_task(data):
                 } for p in data['payments']],
         'total': _json_number(data['total']),
         }
+    if any('imcParams' in i for i in items):
+        # the register checks the codes (FN and the marking system) before
+        # it prints: a code out of circulation refuses the receipt
+        task['validateMarkingCodes'] = True
     if data['cashier'].get('inn'):
         task['operator']['vatin'] = data['cashier']['inn']
     if data.get('customer_contact'):
@@ -261,6 +276,19 @@ def atol_task(data):
             '%Y.%m.%d')
         task['correctionBaseNumber'] = correction['base_number'] or ''
     return task
+
+
+def marking_params(code, kind):
+    """The imcParams of a marked piece (FFD 1.2): the code as scanned,
+    base64, its type found by the register, sold or returned as one piece
+    (processing mode 0: a piece, tag 2102)"""
+    return {
+        'imcType': 'auto',
+        'imc': base64.b64encode(code.encode()).decode('ascii'),
+        'itemEstimatedStatus': ATOL_MARKING_STATUS.get(
+            kind, 'itemStatusUnchanged'),
+        'imcModeProcessing': 0,
+        }
 
 
 def _atol_date(value):

@@ -95,6 +95,7 @@ PAYMENT_METHODS = [
 PAYMENT_OBJECTS = [
     ('commodity', "Commodity"),
     ('service', "Service"),
+    ('commodity_marked', "Marked Commodity"),
     ]
 # how the money was paid -> the payment type of the register
 PAYMENT_KINDS = [
@@ -493,6 +494,7 @@ class Receipt(Workflow, ModelSQL, ModelView):
                         'payment_object', 'commodity'),
                     'agent_type': line.get('agent_type', default_agent),
                     'parcel': getattr(parcel, 'id', parcel),
+                    'marking_code': line.get('marking_code'),
                     })
         payment_values = []
         for payment in payments:
@@ -558,6 +560,7 @@ class Receipt(Workflow, ModelSQL, ModelView):
                 vat_rate = line.parcel.lines[0].vat_rate
             else:
                 vat_rate = 'none'
+            marking_code = parcel_line.marking_code if parcel_line else None
             lines.append({
                     'name': line.description or line.product.rec_name,
                     'quantity': Decimal(str(abs(line.quantity))),
@@ -566,8 +569,10 @@ class Receipt(Workflow, ModelSQL, ModelView):
                     'vat_rate': vat_rate,
                     'payment_object': (
                         'service' if line.agent_kind == 'delivery'
+                        else 'commodity_marked' if marking_code
                         else 'commodity'),
                     'parcel': line.parcel,
+                    'marking_code': marking_code,
                     })
         by_method = {}
         for payment in sale.payments:
@@ -718,6 +723,7 @@ class Receipt(Workflow, ModelSQL, ModelView):
                     'payment_method': l.payment_method,
                     'payment_object': l.payment_object,
                     'agent_type': l.agent_type,
+                    'marking_code': l.marking_code,
                     } for l in self.lines],
             'payments': [],
             'total': self.total,
@@ -907,6 +913,10 @@ class ReceiptLine(ModelSQL, ModelView):
         fields.Char("Supplier Phone", help="Tag 1171."), 'get_supplier')
     parcel = fields.Many2One(
         'multipoint.parcel', "Parcel", ondelete='RESTRICT')
+    marking_code = fields.Char(
+        "Marking Code", strip=False,
+        help="Tag 2000: the item's marking code (Честный знак), checked "
+        "by the register before the receipt.")
 
     @classmethod
     def __setup__(cls):

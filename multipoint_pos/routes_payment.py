@@ -11,6 +11,7 @@ from trytond.modules.multipoint_core.api import operator_api
 from trytond.modules.multipoint_core.api_desk import (
     code_failure_response, current_point, issue_items, lock_now,
     parcel_json, visible_record)
+from trytond.modules.multipoint_core.parcel_marking import marking_codes_of
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
@@ -59,6 +60,9 @@ def take_payment_and_issue(request, pool):
     if failures:
         # the wrong attempts are kept: they count towards the lock
         return code_failure_response(pool, failures)
+    # the items' codes scanned at the desk, kept only if the issue is done
+    pool.get('multipoint.parcel.line').scan_marking_codes(
+        marking_codes_of(pool, data, to_issue))
     result = Parcel.issue_with_payment(to_issue, point, verifications,
         payments, refused=refused, signature=bool(data.get('signature')),
         refused_whole=refused_whole)

@@ -42,6 +42,9 @@ COLUMN_NAMES = [
     ('item_quantity', "Item Quantity"),
     ('item_price', "Item Price"),
     ('item_vat', "Item VAT Rate"),
+    ('item_marking', "Item Marking Code"),
+    ('item_marked', "Item Marked"),
+    ('item_gtin', "Item GTIN"),
     ]
 assert [k for k, _ in COLUMN_NAMES] == [k for k, _, _ in COLUMNS]
 _cdek = {'invisible': Eval('connector') != 'cdek'}

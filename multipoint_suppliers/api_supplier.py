@@ -27,6 +27,9 @@ from trytond.i18n import gettext
 from trytond.modules.multipoint_core.api import (
     LANGUAGE, ApiError, answer, error_response, guard, json_loads,
     validate_request)
+from trytond.modules.multipoint_core.marking import (
+    MarkingCodeError, normalize_gtin)
+from trytond.modules.multipoint_core.marking import parse as parse_marking
 from trytond.modules.multipoint_core.parcel import VAT_RATES, normalize_phone
 from trytond.pool import Pool
 from trytond.protocols.wrappers import with_transaction
@@ -47,7 +50,8 @@ FIELDS = {
     'cod_amount', 'delivery_fee', 'declared_value', 'prepaid', 'weight',
     'manifest', 'storage_until', 'cancelled', 'places', 'items'}
 PLACE_FIELDS = {'barcode', 'weight'}
-ITEM_FIELDS = {'name', 'article', 'quantity', 'unit_price', 'vat_rate'}
+ITEM_FIELDS = {'name', 'article', 'quantity', 'unit_price', 'vat_rate',
+    'marked', 'gtin', 'marking_code'}
 # the events a supplier follows; scans, searches, moves between cells and
 # notes are the point's own business
 EVENT_KINDS = [
@@ -264,7 +268,10 @@ class ItemReader:
                     quantity=self.quantity(i, 'quantity', 'items.quantity'),
                     unit_price=self.amount(i, 'unit_price',
                         'items.unit_price') or Decimal('0.00'),
-                    vat_rate=self.vat(i, 'vat_rate', 'items.vat_rate'))
+                    vat_rate=self.vat(i, 'vat_rate', 'items.vat_rate'),
+                    marked=bool(self.boolean(i, 'marked')),
+                    gtin=self.gtin(i),
+                    marking_code=self.marking_code(i))
                 for i in self.objects(raw, 'items', ITEM_FIELDS)],
             source=str(self.index + 1))
         self.point_code = self.text(raw, 'point')
@@ -339,6 +346,31 @@ class ItemReader:
             return dt.date.fromisoformat(value)
         except (TypeError, ValueError):
             self.fail('msg_api_field_date', name, value=value)
+
+    def gtin(self, raw):
+        value = self.text(raw, 'gtin', 'items.gtin')
+        if value is None:
+            return None
+        gtin = normalize_gtin(value)
+        if not gtin:
+            self.fail('msg_api_field_gtin', 'items.gtin', value=value)
+        return gtin
+
+    def marking_code(self, raw):
+        "The item's code in its stored form (GS as ASCII 29)"
+        value = self.text(raw, 'marking_code', 'items.marking_code')
+        if value is None:
+            return None
+        if raw.get('quantity') not in (None, 1):
+            # a code is one piece
+            self.fail('msg_api_field_marking_piece', 'items.marking_code')
+            return None
+        try:
+            return parse_marking(value).code
+        except MarkingCodeError:
+            self.fail('msg_api_field_marking', 'items.marking_code',
+                value=value.replace('\x1d', '<GS>'))
+            return None
 
     def vat(self, raw, name, label=None):
         value = raw.get(name)

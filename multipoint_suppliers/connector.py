@@ -63,6 +63,11 @@ class LineData:
     unit_price: Decimal = Decimal('0.00')
     article: str | None = None
     vat_rate: str | None = None
+    # marked goods (Честный знак): the piece's code as the supplier sends
+    # it, or only the mark that the desk scans it
+    marked: bool = False
+    gtin: str | None = None
+    marking_code: str | None = None
 
 
 @dataclasses.dataclass

@@ -137,7 +137,9 @@ class BoxberryConnector(HttpConnector):
                     quantity=int(p.get('quantity') or 1),
                     unit_price=_amount(p.get('price')) or Decimal('0.00'),
                     article=_text(p.get('vendor_code')),
-                    vat_rate=_vat(p.get('nds')))
+                    vat_rate=_vat(p.get('nds')),
+                    # the Честный знак code of a marked product
+                    marking_code=_text(p.get('marking_crpt')))
                 for p in record.get('products') or []]
             declared = _amount(record.get('declared_cost'))
         except (ValueError, TypeError, AttributeError, KeyError) as exception:

@@ -280,7 +280,9 @@ class CdekConnector(HttpConnector):
                     quantity=int(i.get('amount') or 1),
                     unit_price=_amount((i.get('payment') or {}).get('value')),
                     article=_text(i.get('ware_key')),
-                    vat_rate=_vat((i.get('payment') or {}).get('vat_rate')))
+                    vat_rate=_vat((i.get('payment') or {}).get('vat_rate')),
+                    # the Честный знак code of a marked item
+                    marking_code=_text(i.get('marking')))
                 for i in items]
             # the goods to pay at the point apart from the delivery
             goods = sum((l.unit_price * l.quantity for l in lines),

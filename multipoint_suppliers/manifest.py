@@ -13,6 +13,9 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from trytond.i18n import gettext
+from trytond.modules.multipoint_core.marking import (
+    MarkingCodeError, normalize_gtin)
+from trytond.modules.multipoint_core.marking import parse as parse_marking
 from trytond.modules.multipoint_core.parcel import normalize_phone
 
 from .connector import LineData, ParcelData, PlaceData
@@ -67,6 +70,13 @@ COLUMNS = [
             "Цена товара", "Цена", "Item Price", "item_price"]),
     ('item_vat', False, [
             "Ставка НДС", "НДС", "VAT", "item_vat"]),
+    # marked goods (Честный знак): the item's code, or only the mark that
+    # it is scanned at the desk, and its GTIN when known
+    ('item_marking', False, [
+            "Код маркировки", "КИЗ", "Marking Code", "item_marking"]),
+    ('item_marked', False, [
+            "Маркировка", "Маркированный", "Marked", "item_marked"]),
+    ('item_gtin', False, ["GTIN", "item_gtin"]),
     ]
 COLUMN_KEYS = [key for key, _, _ in COLUMNS]
 # order-level values that every row of one order must repeat identically
@@ -284,7 +294,8 @@ class _Builder:
                 self.error('msg_row_value_missing', row, values,
                     column=self.column(key))
         if values.get('item_name') is None and any(values.get(k) is not None
-                for k in ['item_quantity', 'item_price', 'item_article']):
+                for k in ['item_quantity', 'item_price', 'item_article',
+                    'item_marking', 'item_marked', 'item_gtin']):
             ok = False
             self.error('msg_row_value_missing', row, values,
                 column=self.column('item_name'))
@@ -315,7 +326,18 @@ class _Builder:
             if quantity is None or quantity <= 0 or quantity % 1:
                 raise ValueError('msg_row_quantity_invalid')
             return int(quantity)
-        if key in {'prepaid', 'cancelled'}:
+        if key == 'item_marking':
+            try:
+                return parse_marking(value if isinstance(value, str)
+                    else text).code
+            except MarkingCodeError:
+                raise ValueError('msg_row_marking_invalid')
+        if key == 'item_gtin':
+            gtin = normalize_gtin(text)
+            if not gtin:
+                raise ValueError('msg_row_gtin_invalid')
+            return gtin
+        if key in {'prepaid', 'cancelled', 'item_marked'}:
             flag = text.lower()
             if flag in TRUE:
                 return True
@@ -371,7 +393,10 @@ class _Builder:
                     quantity=values.get('item_quantity') or 1,
                     unit_price=values.get('item_price') or Decimal('0.00'),
                     article=values.get('item_article'),
-                    vat_rate=values.get('item_vat')))
+                    vat_rate=values.get('item_vat'),
+                    marked=bool(values.get('item_marked')),
+                    gtin=values.get('item_gtin'),
+                    marking_code=values.get('item_marking')))
 
 
 def parse_decimal(text, digits=2):

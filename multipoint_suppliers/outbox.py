@@ -216,6 +216,8 @@ class Outbox(ModelSQL, ModelView):
                     'issued': l.quantity - (l.refused_quantity or 0),
                     'refused': l.refused_quantity or 0,
                     'unit_price': _money(l.unit_price),
+                    # the piece sold or coming back (Честный знак)
+                    'marking_code': l.marking_code or None,
                     } for l in parcel.lines]
         return payload
 

@@ -28,6 +28,9 @@ EXAMPLE = {
     'item_quantity': '1',
     'item_price': '1590.00',
     'item_vat': '22',
+    'item_marking': '',
+    'item_marked': '0',
+    'item_gtin': '',
     }
 
 

@@ -23,6 +23,8 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from trytond.modules.multipoint_core.guard import business
+from trytond.modules.multipoint_core.marking import (
+    MarkingCodeError, normalize_gtin, parse)
 from trytond.modules.multipoint_core.parcel import normalize_phone
 
 from .bulk import create_parcels
@@ -202,7 +204,7 @@ class Upsert:
         Line = Pool().get('multipoint.parcel.line')
         table = Line.__table__()
         names = ['parcel', 'name', 'article', 'quantity', 'unit_price',
-            'vat_rate']
+            'vat_rate', 'marked', 'gtin', 'marking_code']
         cursor = Transaction().connection.cursor()
         cursor.execute(*table.select(*[getattr(table, n) for n in names],
                 where=table.parcel.in_(parcel_ids),
@@ -251,10 +253,33 @@ class Upsert:
                     field=name, value=value)
         return ok
 
+    def _check_marking(self, plan, data):
+        """Drop the malformed marking codes of data's items with a warning:
+        the item stays marked, its code is scanned at the desk"""
+        for line in data.lines:
+            if line.gtin and not normalize_gtin(line.gtin):
+                self.error(plan, data, 'msg_row_field_invalid',
+                    level='warning', field='gtin', value=line.gtin)
+                line.gtin = None
+            if not line.marking_code:
+                continue
+            try:
+                code = parse(line.marking_code)
+            except MarkingCodeError:
+                code = None
+            # a code is one piece: several pieces need their own codes
+            if code is None or line.quantity != 1 or (line.gtin
+                    and normalize_gtin(line.gtin) != code.gtin):
+                self.error(plan, data, 'msg_row_field_invalid',
+                    level='warning', field='marking_code',
+                    value=line.marking_code.replace('\x1d', '<GS>'))
+                line.marking_code, line.marked = None, True
+
     def _plan_create(self, plan, data, point):
         if data.cancelled:
             plan.unchanged += 1
             return
+        self._check_marking(plan, data)
         if not self._check(plan, data):
             return
         values = {
@@ -270,8 +295,7 @@ class Upsert:
             if value is not None:
                 values[name] = value
         if data.lines:
-            values['lines'] = [('create', [
-                        self._line_values(l) for l in data.lines])]
+            values['lines'] = [('create', self._lines_values(data.lines))]
         plan.to_create.append(values)
 
     @staticmethod
@@ -281,18 +305,43 @@ class Upsert:
             values['weight'] = place.weight
         return values
 
+    @classmethod
+    def _lines_values(cls, lines):
+        """The values of the items; a marked item of several pieces is
+        one item per piece: each has its own code"""
+        result = []
+        for line in lines:
+            values = cls._line_values(line)
+            if values.get('marked') and values['quantity'] > 1:
+                result.extend(dict(values, quantity=1)
+                    for _ in range(values['quantity']))
+            else:
+                result.append(values)
+        return result
+
     @staticmethod
     def _line_values(line):
-        return {
+        values = {
             'name': line.name,
             'article': line.article,
             'quantity': line.quantity,
             'unit_price': line.unit_price,
             'vat_rate': line.vat_rate or 'none',
+            'marked': bool(line.marked or line.marking_code),
+            'gtin': normalize_gtin(line.gtin) if line.gtin else None,
+            'marking_code': line.marking_code,
             }
+        if values['marking_code']:
+            # stored in one form: a code sent again is no change; the items
+            # are inserted in bulk, without the model's own normalization
+            code = parse(values['marking_code'])
+            values['marking_code'] = code.code
+            values['gtin'] = values['gtin'] or code.gtin
+        return values
 
     def _plan_update(self, plan, data, point, record, barcodes, lines):
         state = record['state']
+        self._check_marking(plan, data)
         if data.recipient_phone:
             data.recipient_phone = (
                 normalize_phone(data.recipient_phone) or data.recipient_phone)
@@ -304,7 +353,7 @@ class Upsert:
         if point != record['point']:
             changes['point'] = point
         new_places = [pl for pl in data.places if pl.barcode not in barcodes]
-        new_lines = [self._line_values(l) for l in data.lines]
+        new_lines = self._lines_values(data.lines)
         lines_changed = bool(data.lines) and (
             [_line_key(l) for l in new_lines]
             != [_line_key(l) for l in lines])
@@ -435,4 +484,5 @@ def _show(value):
 def _line_key(values):
     return (values['name'], values['article'] or None, values['quantity'],
         Decimal(values['unit_price']).quantize(Decimal('0.01')),
-        values['vat_rate'])
+        values['vat_rate'], bool(values['marked']),
+        values['marking_code'] or None)

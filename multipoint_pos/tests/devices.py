@@ -1,6 +1,7 @@
 """Local devices on 127.0.0.1 speaking the real protocols, for the tests
 and the benchmark: an ATOL Web Server (JSON tasks over HTTP) and a raw
 ESC/POS network printer (port 9100 style) that keeps the bytes it got"""
+import base64
 import json
 import socket
 import threading
@@ -90,6 +91,8 @@ class AtolServer(ThreadingHTTPServer):
         self.gets = []
         self.tasks = {}
         self.printed = []
+        # marking codes the marking system refuses (sold, withdrawn)
+        self.rejected = set()
 
     @property
     def url(self):
@@ -97,6 +100,13 @@ class AtolServer(ThreadingHTTPServer):
 
     def outcome(self, task):
         "The result of a task under the current mode"
+        refused = self.refused_marks(task['request'][0])
+        if refused:
+            # validateMarkingCodes: the register checked the codes before
+            # printing and the marking system refused one
+            return {'status': 'error', 'errorCode': 401,
+                'errorDescription': 'Код маркировки не прошёл проверку: '
+                + refused[0], 'result': None}
         if self.mode == 'ok':
             request = task['request'][0]
             self.printed.append(request)
@@ -123,6 +133,14 @@ class AtolServer(ThreadingHTTPServer):
                 'errorDescription': 'Смена превысила 24 часа',
                 'result': None}
         return self.mode  # garbage, in_progress
+
+    def refused_marks(self, request):
+        "The codes of the receipt out of circulation (in self.rejected)"
+        if not request.get('validateMarkingCodes'):
+            return []
+        codes = [base64.b64decode(i['imcParams']['imc']).decode()
+            for i in request.get('items', []) if i.get('imcParams')]
+        return [c for c in codes if c in self.rejected]
 
     def stop(self):
         self.shutdown()

@@ -354,6 +354,45 @@ class SupplierAPITestCase(RouteTestCase):
         self.assertEqual(self.parcels(self.shop,
                 [f'R-5{i}' for i in range(7)]), {})
 
+    def test_marked_items(self):
+        "Marked goods: codes read in any form, malformed ones refused"
+        gs = '\x1d'
+        shoes = (f'0104601234567893215Abc!d{gs}91EE06{gs}92'
+            'Y3J5cHRvdGFpbDQ0Y2hhcmFjdGVyc2Jhc2U2NGxpa2Ux')
+        bad = {'parcels': [parcel('R-70', items=[
+                        {'name': "Туфли",
+                            'marking_code': '0104601234567894215x'},
+                        {'name': "Кеды", 'gtin': '123'},
+                        {'name': "Боты", 'quantity': 2,
+                            'marking_code': shoes}])]}
+        error = self.assertError(self.call('post', json=bad), 422,
+            'invalid_parcels')
+        messages = ' '.join(d['message'] for d in error['details'])
+        self.assertIn("не код маркировки", messages)
+        self.assertIn("не GTIN", messages)
+        self.assertIn("одна штука", messages)
+
+        good = {'parcels': [parcel('R-70', items=[
+                        {'name': "Туфли",
+                            'marking_code': shoes.replace(gs, '\\u001d')},
+                        {'name': "Кеды", 'quantity': 2, 'marked': True,
+                            'gtin': '4601234567893'}])]}
+        response = self.call('post', json=good)
+        self.assertEqual(response.status_code, 200, response.data)
+
+        def lines():
+            Line = Pool().get('multipoint.parcel.line')
+            return [(l.name, l.quantity, bool(l.marked), l.gtin,
+                    l.marking_code)
+                for l in Line.search([('parcel.order_number', '=', 'R-70')],
+                    order=[('id', 'ASC')])]
+        self.assertEqual(self.read(lines), [
+                ("Туфли", 1, True, '04601234567893', shoes),
+                ("Кеды", 1, True, '04601234567893', None),
+                ("Кеды", 1, True, '04601234567893', None)])
+        again = self.call('post', json=good)
+        self.assertEqual(again.json['parcels'][0]['result'], 'unchanged')
+
     def test_bad_requests(self):
         for body in [b'{"parcels": [', b'NaN', b'[]', b'"text"']:
             with self.subTest(body=body):

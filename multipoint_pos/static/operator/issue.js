@@ -68,6 +68,7 @@ export function renderIssue(parcels, matched, code = null) {
     const found = issue.matched.has(parcel.id);
     issue.chosen[parcel.id] = {selected: found,
       code: found && code && !parcel.code_locked ? code : '', idCheck: '', refused: {},
+      marking: {},
       triesLeft: null};
   }
   const grid = el('div', {class: 'parcels'}, parcels.map((parcel) => parcelCard(parcel,
@@ -207,6 +208,10 @@ async function submitIssue() {
         return item;
       }),
     });
+    // the codes scanned from marked items, by item id
+    const marking = Object.assign({}, ...chosenParcels().map(
+      (parcel) => issue.chosen[parcel.id].marking));
+    if (Object.keys(marking).length) body.marking_codes = marking;
     const list = payments(dueKop());
     let data;
     if (list.length) {

@@ -24,7 +24,8 @@ export function parcelCard(parcel, choice, matched, {changed, submitOnEnter}) {
           changed(true);
         }}), 'отказ: ')
       : '',
-    `${line.name} × ${line.quantity} — ${money(line.unit_price)} ₽`));
+    `${line.name} × ${line.quantity} — ${money(line.unit_price)} ₽`,
+    line.marked ? markingField(line, choice, submitOnEnter) : ''));
   const card = el('article', {class: `parcel${matched ? ' matched' : ''}`,
     'data-id': parcel.id},
   el('header', {},
@@ -66,6 +67,20 @@ export function parcelCard(parcel, choice, matched, {changed, submitOnEnter}) {
     : '',
   photoButton(parcel));
   return card;
+}
+
+/* a marked item (Честный знак): its tag, and the field to scan its
+ * DataMatrix when the supplier did not send the code; the scanner may drop
+ * the group separators, the server reads the code either way */
+function markingField(line, choice, submitOnEnter) {
+  if (line.marking_scanned) return el('span', {class: 'marking'}, ' маркировка ✓');
+  return el('span', {class: 'marking'}, ' маркировка: ',
+    el('input', {class: 'marking-code', placeholder: 'Отсканируйте DataMatrix',
+      autocomplete: 'off', onkeydown: submitOnEnter, oninput: (event) => {
+        const code = event.target.value.trim();
+        if (code) choice.marking[line.id] = code;
+        else delete choice.marking[line.id];
+      }}));
 }
 
 /* «Фото»: the camera of the device (or a file) for a parcel opened at the
