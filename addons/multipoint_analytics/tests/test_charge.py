@@ -61,7 +61,10 @@ class ChargeFiguresTestCase(DBTestCase):
             for i in range(48):
                 point = rng.choice([self.msk, self.nsk])
                 supplier = rng.choice([self.ozon, self.wb])
-                parcel = create_parcel(point, supplier, f'C-{i}')
+                # every third charge is one amount for several parcels
+                # (a lost bag): it is counted once
+                parcels = [create_parcel(point, supplier, f'C-{i}-{j}')
+                    for j in range(1 + 2 * (i % 3 == 0))]
                 kind = rng.choice(KINDS)
                 state = STATES[i % len(STATES)]
                 amount = D(rng.randrange(100, 500000)) / 100
@@ -73,12 +76,14 @@ class ChargeFiguresTestCase(DBTestCase):
                             'company': company.id,
                             'supplier': supplier.id,
                             'point': point.id,
-                            'parcel': parcel.id,
+                            'parcels': [('create', [
+                                        {'parcel': p.id} for p in parcels])],
                             'kind': kind,
                             'ground': "Основание поставщика",
                             'amount': amount,
                             'date': day,
                             }])
+                self.assertEqual(len(charge.parcels), len(parcels))
                 outcomes.append((charge.id, state, won))
                 self.plan.append((point, supplier, kind, day, state, amount,
                         won))
