@@ -551,10 +551,12 @@ class Charge(Workflow, ModelSQL, ModelView):
                             line.operator = event.user
                             line.operator_step = step
                             line.operator_at = event.date
-                            line.shift = cls._shift_at(
-                                charge.point, event.date)
                             lines.append(line)
                             break
+            shifts = cls._shifts_at(
+                [(l.charge.point, l.operator_at) for l in lines])
+            for line in lines:
+                line.shift = shifts.get((line.charge.point, line.operator_at))
             Line.save(lines)
             for charge in charges:
                 first = charge.parcels[0] if charge.parcels else None
@@ -568,20 +570,29 @@ class Charge(Workflow, ModelSQL, ModelView):
                 cls.write(*writes)
 
     @staticmethod
-    def _shift_at(point, moment):
-        "The cash session of point open at moment (UTC), or None"
+    def _shifts_at(pairs):
+        """{(point, moment): the cash session of the point open at the
+        moment (UTC)} of [(point, moment)], read in one search"""
         Session = Pool().get('sale.point.cash.session')
-        if not point.sale_point:
-            return None
+        pairs = [(p, m) for p, m in pairs if p.sale_point and m]
+        if not pairs:
+            return {}
+        moments = [m for _, m in pairs]
         sessions = Session.search([
-                ('point', '=', point.sale_point.id),
-                ('opened_at', '<=', moment),
+                ('point', 'in', list({p.sale_point.id for p, _ in pairs})),
+                ('opened_at', '<=', max(moments)),
                 ['OR',
                     ('closed_at', '=', None),
-                    ('closed_at', '>=', moment),
+                    ('closed_at', '>=', min(moments)),
                     ],
-                ], order=[('opened_at', 'DESC')], limit=1)
-        return sessions[0] if sessions else None
+                ], order=[('opened_at', 'DESC')])
+        result = {}
+        for point, moment in pairs:
+            result[(point, moment)] = next((s for s in sessions
+                    if s.point == point.sale_point
+                    and s.opened_at <= moment
+                    and (not s.closed_at or s.closed_at >= moment)), None)
+        return result
 
     # -- workflow ------------------------------------------------------
 
