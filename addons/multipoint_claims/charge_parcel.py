@@ -17,7 +17,6 @@ from trytond.transaction import Transaction
 
 from .exceptions import ChargeValidationError
 
-ZERO = Decimal('0.00')
 CENT = Decimal('0.01')
 _money = {'digits': (16, 2)}
 
