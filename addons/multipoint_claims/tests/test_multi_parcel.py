@@ -7,9 +7,8 @@ import zipfile
 from decimal import Decimal
 
 from trytond.model.exceptions import AccessError
+from trytond.model.modelstorage import DomainValidationError
 from trytond.modules.company.tests import create_company, set_company
-from trytond.modules.multipoint_claims.exceptions import (
-    ChargeValidationError)
 from trytond.modules.multipoint_core.exceptions import DeskPhotoError
 from trytond.modules.multipoint_core.tests.tools import (
     DBTestCase, create_user)
@@ -103,7 +102,7 @@ class MultiParcelTestCase(DBTestCase):
             # a parcel of another point is refused (last: a refused create
             # is rolled back with the request, not within this test)
             p5, _ = net.parcel(net.vvo, 'V-1', net.operator_vvo)
-            with self.assertRaises(ChargeValidationError):
+            with self.assertRaises(DomainValidationError):
                 Line.create([{'charge': late.id, 'parcel': p5.id}])
 
     @with_transaction(context=RU)
