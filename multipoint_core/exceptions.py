@@ -1,5 +1,5 @@
 from trytond.exceptions import UserError
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 
 
 class MultipointError(UserError):
@@ -76,3 +76,7 @@ class StorageError(MultipointError):
 
 class ReturnError(MultipointError):
     api_code = 'return'
+
+
+class DeskPhotoError(AccessError):
+    "A desk photo is evidence: nobody changes or deletes it"

@@ -83,8 +83,9 @@ class Template(ModelSQL, ModelView):
     text = fields.Text(
         "Text", required=True,
         help="The claim's text. Placeholders: %(number)s, %(date)s, "
-        "%(supplier)s, %(point)s, %(address)s, %(order)s, %(charge_date)s, "
-        "%(ground)s, %(amount)s, %(reasons)s, %(evidence)s, %(deadline)s.")
+        "%(supplier)s, %(point)s, %(address)s, %(order)s (every order), "
+        "%(parcels)s (a line per parcel), %(charge_date)s, %(ground)s, "
+        "%(amount)s, %(reasons)s, %(evidence)s, %(deadline)s.")
 
     @classmethod
     def __setup__(cls):
@@ -139,12 +140,18 @@ class Charge(Workflow, ModelSQL, ModelView):
     point = fields.Many2One(
         'multipoint.point', "Point", required=True, ondelete='RESTRICT',
         states=_new, domain=[('company', '=', Eval('company', -1))])
-    parcel = fields.Many2One(
-        'multipoint.parcel', "Parcel", ondelete='RESTRICT', states=_new,
-        domain=[
-            ('supplier', '=', Eval('supplier', -1)),
-            ('point', '=', Eval('point', -1)),
-            ])
+    parcels = fields.One2Many(
+        'multipoint.charge.parcel', 'charge', "Parcels", states=_new,
+        help="The parcels the supplier charges for: one, several (one "
+        "amount for a lost bag) or none (the point was closed).")
+    parcel = fields.Function(fields.Many2One(
+            'multipoint.parcel', "Parcel", states=_new,
+            domain=[
+                ('supplier', '=', Eval('supplier', -1)),
+                ('point', '=', Eval('point', -1)),
+                ],
+            help="The first parcel of the charge."),
+        'get_parcel', setter='set_parcel', searcher='search_parcel')
     order_number = fields.Char(
         "Order Number", states=_new, strip=True,
         help="The order as the supplier names it.")
@@ -169,7 +176,8 @@ class Charge(Workflow, ModelSQL, ModelView):
         help="The reconciliation whose supplier's report brought it.")
     operator = fields.Many2One(
         'res.user', "Operator", readonly=True, ondelete='SET NULL',
-        help="Who accepted or issued the parcel, from its journal.")
+        help="Who accepted or issued the first parcel, from its journal "
+        "(each parcel's under Parcels).")
     operator_step = fields.Selection([
             (None, ""),
             ('accepted', "Acceptance"),
@@ -182,7 +190,8 @@ class Charge(Workflow, ModelSQL, ModelView):
         help="The shift of the point open at the operator's step.")
     mine = fields.Function(
         fields.Boolean("Mine",
-            help="The current user is the operator of the charge."),
+            help="The current user is the operator of one of the charge's "
+            "parcels."),
         'get_mine', searcher='search_mine')
     won_amount = fields.Numeric(
         "Won Back", **_money, readonly=True,
@@ -214,7 +223,6 @@ class Charge(Workflow, ModelSQL, ModelView):
                     (t.date, Index.Range())),
                 Index(t, (t.point, Index.Equality()),
                     (t.state, Index.Equality(cardinality='low'))),
-                Index(t, (t.parcel, Index.Equality())),
                 Index(t, (t.operator, Index.Equality())),
                 })
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
@@ -237,8 +245,8 @@ class Charge(Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 'find_operator': {
-                    'invisible': ~Eval('parcel'),
-                    'depends': ['parcel'],
+                    'invisible': ~Eval('parcels'),
+                    'depends': ['parcels'],
                     },
                 })
 
@@ -269,9 +277,51 @@ class Charge(Workflow, ModelSQL, ModelView):
             self.point = self.parcel.point
             self.order_number = self.parcel.order_number
 
+    def get_parcel(self, name):
+        return self.parcels[0].parcel.id if self.parcels else None
+
+    @classmethod
+    def set_parcel(cls, charges, name, value):
+        "The parcel given alone becomes the charge's first parcel"
+        Line = Pool().get('multipoint.charge.parcel')
+        if not value:
+            return
+        first = [c.parcels[0] for c in charges if c.parcels]
+        if first:
+            Line.write(first, {'parcel': value})
+        Line.create([{'charge': c.id, 'parcel': value}
+                for c in charges if not c.parcels])
+
+    @classmethod
+    def search_parcel(cls, name, clause):
+        return [('parcels.parcel' + clause[0][len(name):],)
+            + tuple(clause[1:])]
+
+    def parcel_orders(self):
+        "The order numbers of the charge: of its parcels, else its own"
+        numbers = [l.parcel.order_number for l in self.parcels]
+        return numbers or ([self.order_number] if self.order_number else [])
+
+    def parcel_shares(self):
+        """{charged parcel id: its part of the amount}: its own amount
+        when the supplier gave one, the rest shared equally, the last
+        parcel taking the kopecks left"""
+        lines = list(self.parcels)
+        if not lines:
+            return {}
+        given = sum((l.amount for l in lines if l.amount), ZERO)
+        others = [l for l in lines if not l.amount]
+        result = {l.id: money(l.amount) for l in lines if l.amount}
+        if others:
+            left = max(money(self.amount) - given, ZERO)
+            part = (left / len(others)).quantize(CENT, rounding='ROUND_DOWN')
+            for line in others:
+                result[line.id] = part
+            result[others[-1].id] = money(left - part * (len(others) - 1))
+        return result
+
     def get_rec_name(self, name):
-        order = self.order_number or (
-            self.parcel.order_number if self.parcel else '')
+        order = self.order_number or ', '.join(self.parcel_orders())
         return (f'{self.supplier.rec_name} {order} '
             f'{money(self.amount)} ({self.date:%d.%m.%Y})')
 
@@ -286,7 +336,8 @@ class Charge(Workflow, ModelSQL, ModelView):
 
     def get_mine(self, name):
         user = Transaction().user
-        return bool(user and self.operator and self.operator.id == user)
+        return bool(user and any(
+                l.operator and l.operator.id == user for l in self.parcels))
 
     @classmethod
     def search_mine(cls, name, clause):
@@ -296,8 +347,8 @@ class Charge(Workflow, ModelSQL, ModelView):
         mine = (operator == '=') == bool(value)
         user = Transaction().user
         if mine:
-            return [('operator', '=', user)]
-        return ['OR', ('operator', '=', None), ('operator', '!=', user)]
+            return [('parcels.operator', '=', user)]
+        return [('parcels', 'not where', [('operator', '=', user)])]
 
     def get_charged_amount(self, name):
         "What the point bears in the charge's state"
@@ -317,13 +368,16 @@ class Charge(Workflow, ModelSQL, ModelView):
         Party = pool.get('party.party')
         values = super().preprocess_values(mode, values)
         if mode == 'create':
-            if values.get('parcel'):
+            ids = cls._parcel_ids(values)
+            if ids:
                 with privileged():
-                    parcel = Parcel(values['parcel'])
+                    parcels = Parcel.browse(ids)
+                    parcel = parcels[0]
                     values.setdefault('supplier', parcel.supplier.id)
                     values.setdefault('point', parcel.point.id)
                     values.setdefault('company', parcel.company.id)
-                    values.setdefault('order_number', parcel.order_number)
+                    values.setdefault('order_number', ', '.join(
+                            p.order_number for p in parcels)[:250])
             if not values.get('dispute_due') and values.get('supplier'):
                 template = Template.for_supplier(Party(values['supplier']))
                 days = (template.dispute_days if template
@@ -334,28 +388,25 @@ class Charge(Workflow, ModelSQL, ModelView):
             values['amount'] = money(Decimal(str(values['amount'])))
         return values
 
+    @staticmethod
+    def _parcel_ids(values):
+        "The ids of the parcels the create values give"
+        if values.get('parcel'):
+            return [values['parcel']]
+        return [v['parcel'] for action in values.get('parcels') or []
+            if action[0] == 'create' for v in action[1]
+            if v.get('parcel')]
+
     @classmethod
     def validate_fields(cls, charges, field_names):
         super().validate_fields(charges, field_names)
         for charge in charges:
-            parcel = charge.parcel
-            if parcel and (parcel.supplier != charge.supplier
-                    or parcel.point != charge.point):
-                raise ChargeValidationError(gettext(
-                        'multipoint_claims.msg_charge_parcel_mismatch',
-                        parcel=parcel.rec_name,
-                        charge=charge.rec_name))
+            for line in charge.parcels:
+                line.check_parcel()
             if charge.point and charge.point.company != charge.company:
                 raise ChargeValidationError(gettext(
                         'multipoint_claims.msg_charge_company_mismatch',
                         charge=charge.rec_name))
-
-    @classmethod
-    def on_modification(cls, mode, charges, field_names=None):
-        super().on_modification(mode, charges, field_names=field_names)
-        if mode == 'create' or (mode == 'write' and field_names
-                and 'parcel' in field_names):
-            cls.set_operator([c for c in charges if c.parcel])
 
     @classmethod
     def check_modification(cls, mode, charges, values=None, external=False):
@@ -385,42 +436,63 @@ class Charge(Workflow, ModelSQL, ModelView):
             point=None, reconciliation=None, default_date=None):
         """Create the charges of the rows of a supplier's report with a
         fine or deduction; a row imported before (by an earlier file too)
-        is not imported again. Returns the charges created."""
-        from .settlement import kind_of, read_charges
+        is not imported again. Returns the charges created.
+
+        A row may list several orders (one amount for them all), and the
+        rows sharing a charge number are one charge of their amounts'
+        sum, each row's amount being its parcel's."""
+        from .settlement import group_charges, kind_of, read_charges
         Parcel = Pool().get('multipoint.parcel')
         rows = read_charges(data)
         today = default_date or cls.default_date()
         with privileged():
             parcels = {p.order_number: p for p in Parcel.search([
                         ('supplier', '=', supplier.id),
-                        ('order_number', 'in', list({r[1] for r in rows})),
+                        ('order_number', 'in',
+                            list({o for r in rows for o in r.orders})),
                         ])}
             vlist, errors, seen = [], [], set()
-            for number, order, amount, ground, date in rows:
-                parcel = parcels.get(order)
-                at = parcel.point if parcel else point
-                if not at or (point and parcel and parcel.point != point):
+            for charge in group_charges(rows):
+                found = [parcels.get(o) for o, _ in charge.orders]
+                points = {p.point for p in found if p}
+                at = points.pop() if len(points) == 1 else point
+                unknown = [o for (o, _), p in zip(charge.orders, found)
+                    if not p and not point]
+                if (not at or points or unknown
+                        or any(p and p.point != at for p in found)):
                     errors.append(gettext(
                             'multipoint_claims.msg_import_parcel_unknown',
-                            row=number, order=order))
+                            row=charge.row, order=', '.join(
+                                unknown or [o for o, _ in charge.orders])))
                     continue
-                date = date or today
-                reference = (f'report:{order}:{date.isoformat()}:'
-                    f'{amount}:{(ground or "")[:80]}')
+                date = charge.date or today
+                if charge.number:
+                    reference = f'report:charge:{charge.number}'
+                else:
+                    reference = (
+                        f'report:{",".join(o for o, _ in charge.orders)}:'
+                        f'{date.isoformat()}:{charge.amount}:'
+                        f'{(charge.ground or "")[:80]}')
                 if reference in seen:
                     continue
                 seen.add(reference)
+                lines, taken = [], set()
+                for (order, amount), parcel in zip(charge.orders, found):
+                    if parcel and parcel.id not in taken:
+                        taken.add(parcel.id)
+                        lines.append({'parcel': parcel.id, 'amount': amount})
                 vlist.append({
                         'company': company.id,
                         'supplier': supplier.id,
                         'point': at.id,
-                        'parcel': parcel.id if parcel else None,
-                        'order_number': order,
+                        'parcels': [('create', lines)],
+                        'order_number': ', '.join(
+                            dict.fromkeys(o for o, _ in charge.orders))[:250],
                         'date': date,
-                        'kind': kind_of(ground),
-                        'ground': ground or gettext(
+                        'kind': kind_of(charge.ground),
+                        'ground': charge.ground or gettext(
                             'multipoint_claims.msg_import_no_ground'),
-                        'amount': amount,
+                        'amount': charge.amount,
                         'source': 'report',
                         'source_reference': reference,
                         'reconciliation': (reconciliation.id
@@ -445,13 +517,15 @@ class Charge(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def set_operator(cls, charges):
-        """Read from the parcel's journal who accepted it (or issued it,
-        for the kinds about the hand-over) and the shift open then"""
+        """Read from each parcel's journal who accepted it (or issued it,
+        for the kinds about the hand-over) and the shift open then; the
+        charge's operator is its first parcel's"""
         pool = Pool()
         Event = pool.get('multipoint.parcel.event')
+        Line = pool.get('multipoint.charge.parcel')
         with privileged():
             charges = cls.browse(charges)
-            parcels = list({c.parcel.id for c in charges if c.parcel})
+            parcels = list({l.parcel.id for c in charges for l in c.parcels})
             events = Event.search([
                     ('parcel', 'in', parcels),
                     ('kind', '=', 'state'),
@@ -465,40 +539,60 @@ class Charge(Workflow, ModelSQL, ModelView):
                 # the last acceptance (a parcel found again is accepted
                 # anew) and the issue
                 steps[(event.parcel.id, step)] = event
+            lines, writes = [], []
             for charge in charges:
-                if not charge.parcel:
-                    continue
                 order = (['issued', 'accepted']
                     if charge.kind in ISSUE_KINDS
                     else ['accepted', 'issued'])
-                event = None
-                for step in order:
-                    event = steps.get((charge.parcel.id, step))
-                    if event:
-                        break
-                if not event:
-                    continue
-                charge.operator = event.user
-                charge.operator_step = step
-                charge.operator_at = event.date
-                charge.shift = cls._shift_at(charge.point, event.date)
-            cls.save(charges)
+                for line in charge.parcels:
+                    for step in order:
+                        event = steps.get((line.parcel.id, step))
+                        if event:
+                            line.operator = event.user
+                            line.operator_step = step
+                            line.operator_at = event.date
+                            lines.append(line)
+                            break
+            shifts = cls._shifts_at(
+                [(l.charge.point, l.operator_at) for l in lines])
+            for line in lines:
+                line.shift = shifts.get((line.charge.point, line.operator_at))
+            Line.save(lines)
+            for charge in charges:
+                first = charge.parcels[0] if charge.parcels else None
+                values = {name: getattr(first, name, None)
+                    for name in ['operator', 'operator_step',
+                        'operator_at', 'shift']}
+                for name in ['operator', 'shift']:
+                    values[name] = values[name].id if values[name] else None
+                writes.extend(([charge], values))
+            if writes:
+                cls.write(*writes)
 
     @staticmethod
-    def _shift_at(point, moment):
-        "The cash session of point open at moment (UTC), or None"
+    def _shifts_at(pairs):
+        """{(point, moment): the cash session of the point open at the
+        moment (UTC)} of [(point, moment)], read in one search"""
         Session = Pool().get('sale.point.cash.session')
-        if not point.sale_point:
-            return None
+        pairs = [(p, m) for p, m in pairs if p.sale_point and m]
+        if not pairs:
+            return {}
+        moments = [m for _, m in pairs]
         sessions = Session.search([
-                ('point', '=', point.sale_point.id),
-                ('opened_at', '<=', moment),
+                ('point', 'in', list({p.sale_point.id for p, _ in pairs})),
+                ('opened_at', '<=', max(moments)),
                 ['OR',
                     ('closed_at', '=', None),
-                    ('closed_at', '>=', moment),
+                    ('closed_at', '>=', min(moments)),
                     ],
-                ], order=[('opened_at', 'DESC')], limit=1)
-        return sessions[0] if sessions else None
+                ], order=[('opened_at', 'DESC')])
+        result = {}
+        for point, moment in pairs:
+            result[(point, moment)] = next((s for s in sessions
+                    if s.point == point.sale_point
+                    and s.opened_at <= moment
+                    and (not s.closed_at or s.closed_at >= moment)), None)
+        return result
 
     # -- workflow ------------------------------------------------------
 
@@ -659,41 +753,51 @@ class ChargeOperatorSummary(ModelSQL, ModelView):
     def table_query(cls):
         from sql import Null
         from sql.aggregate import Count, Max, Min
-        Charge = Pool().get('multipoint.charge')
-        charge = Charge.__table__()
-        return charge.select(
-            Min(charge.id).as_('id'),
+        pool = Pool()
+        Charge = pool.get('multipoint.charge')
+        Line = pool.get('multipoint.charge.parcel')
+        charge, line = Charge.__table__(), Line.__table__()
+        # a row per operator, shift and point of the charged parcels: a
+        # charge of parcels of two operators is in the rows of both
+        return line.join(charge, condition=line.charge == charge.id).select(
+            Min(line.id).as_('id'),
             Min(charge.create_uid).as_('create_uid'),
             Min(charge.create_date).as_('create_date'),
             Max(charge.write_uid).as_('write_uid'),
             Max(charge.write_date).as_('write_date'),
-            charge.operator.as_('operator'),
-            charge.shift.as_('shift'),
+            line.operator.as_('operator'),
+            line.shift.as_('shift'),
             charge.point.as_('point'),
-            Count(charge.id).as_('charge_count'),
-            where=charge.operator != Null,
-            group_by=[charge.operator, charge.shift, charge.point])
+            Count(charge.id, distinct=True).as_('charge_count'),
+            where=line.operator != Null,
+            group_by=[line.operator, line.shift, charge.point])
 
     @classmethod
     def get_amounts(cls, rows, names):
-        Charge = Pool().get('multipoint.charge')
+        "The parcels' parts of the amounts charged and borne"
+        Line = Pool().get('multipoint.charge.parcel')
         result = {n: {r.id: ZERO for r in rows} for n in names}
         keys = {(r.operator.id, r.shift.id if r.shift else None,
                 r.point.id): r.id for r in rows}
         with privileged():
-            charges = Charge.search([
+            lines = Line.search([
                     ('operator', 'in', list({k[0] for k in keys})),
-                    ('point', 'in', list({k[2] for k in keys})),
+                    ('charge.point', 'in', list({k[2] for k in keys})),
                     ])
-            for charge in charges:
-                row = keys.get((charge.operator.id,
-                        charge.shift.id if charge.shift else None,
+            shares = {}
+            for charge in {l.charge for l in lines}:
+                shares.update(charge.parcel_shares())
+            for line in lines:
+                charge = line.charge
+                row = keys.get((line.operator.id,
+                        line.shift.id if line.shift else None,
                         charge.point.id))
                 if row is None:
                     continue
+                share = shares.get(line.id) or ZERO
                 if 'amount' in result:
-                    result['amount'][row] += charge.amount
-                if 'charged_amount' in result:
-                    result['charged_amount'][row] += (
-                        charge.charged_amount or ZERO)
+                    result['amount'][row] += share
+                if 'charged_amount' in result and charge.charged_amount:
+                    result['charged_amount'][row] += money(
+                        share * charge.charged_amount / charge.amount)
         return result

@@ -212,8 +212,8 @@ class Claim(Workflow, ModelSQL, ModelView):
             'supplier': charge.supplier.rec_name,
             'point': point.rec_name,
             'address': (point.address or '').replace('\n', ', '),
-            'order': (charge.order_number
-                or (charge.parcel.order_number if charge.parcel else '—')),
+            'order': ', '.join(charge.parcel_orders()) or '—',
+            'parcels': cls.parcel_lines(charge),
             'charge_date': charge.date.strftime('%d.%m.%Y'),
             'ground': charge.ground,
             'kind': charge.kind_string,
@@ -229,6 +229,19 @@ class Claim(Workflow, ModelSQL, ModelView):
             raise ClaimError(gettext(
                     'multipoint_claims.msg_template_invalid',
                     error=str(exception)))
+
+    @staticmethod
+    def parcel_lines(charge):
+        "Every charged parcel, a line each: its order, places and amount"
+        shares = charge.parcel_shares()
+        lines = []
+        for i, line in enumerate(charge.parcels, 1):
+            places = ', '.join(p.barcode for p in line.parcel.places)
+            lines.append(gettext('multipoint_claims.msg_claim_parcel_line',
+                    index=i, order=line.parcel.order_number,
+                    places=places or '—',
+                    amount=f'{money(shares.get(line.id)):.2f}'))
+        return '\n'.join(lines) or '—'
 
     # -- workflow ------------------------------------------------------
 

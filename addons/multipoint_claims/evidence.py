@@ -1,5 +1,5 @@
 """The evidence pack of a charge: everything the point knows of the
-charged parcel, as one PDF and one ZIP.
+charged parcels, as one PDF and one ZIP (one section per parcel).
 
 - the parcel and its journal: every event with who, when and where;
 - the reception: its act (PDF), the scans of the parcel's places with
@@ -54,8 +54,18 @@ def _user(user):
         'multipoint_claims.msg_evidence_system')
 
 
+class ParcelEvidence:
+    "What the point knows of one charged parcel"
+
+    def __init__(self, parcel):
+        self.parcel = parcel
+        self.events, self.scans, self.tickets, self.receipts = [], [], [], []
+        self.photos = []  # (zip path, resource, bytes)
+
+
 class Evidence:
-    "What the point knows of the parcel of a charge (read as the system)"
+    """What the point knows of the parcels of a charge (read as the
+    system): one ParcelEvidence per parcel, in the charge's order"""
 
     def __init__(self, charge):
         pool = Pool()
@@ -66,83 +76,124 @@ class Evidence:
         ReceiptLine = pool.get('multipoint.receipt.line')
         self.charge = charge
         self.point = charge.point
-        self.parcel = parcel = charge.parcel
-        self.events, self.scans, self.tickets, self.receipts = [], [], [], []
-        self.photos = []  # (zip path, description, bytes)
-        if not parcel:
+        self.parcels = []
+        by_id = {}
+        for line in charge.parcels:
+            if line.parcel.id not in by_id:
+                by_id[line.parcel.id] = ParcelEvidence(line.parcel)
+                self.parcels.append(by_id[line.parcel.id])
+        if not by_id:
             return
-        self.events = Event.search([('parcel', '=', parcel.id)],
+        ids = list(by_id)
+        for event in Event.search([('parcel', 'in', ids)],
+                order=[('date', 'ASC'), ('id', 'ASC')]):
+            by_id[event.parcel.id].events.append(event)
+        scans = Scan.search([('place.parcel', 'in', ids)],
             order=[('date', 'ASC'), ('id', 'ASC')])
-        self.scans = Scan.search([('place.parcel', '=', parcel.id)],
-            order=[('date', 'ASC'), ('id', 'ASC')])
-        self.tickets = Ticket.search([('parcels', '=', parcel.id)],
-            order=[('id', 'ASC')])
-        self.receipts = sorted({l.receipt for l in ReceiptLine.search(
-                        [('parcel', '=', parcel.id)])}, key=lambda r: r.id)
-        resources = [str(parcel)] + [str(s) for s in self.scans]
-        resources += [str(t) for t in self.tickets]
-        resources += [str(m) for t in self.tickets for m in t.messages]
+        owner = {}  # resource: the parcel it is evidence of
+        for scan in scans:
+            by_id[scan.place.parcel.id].scans.append(scan)
+            owner[str(scan)] = scan.place.parcel.id
+        for ticket in Ticket.search([('parcels', 'in', ids)],
+                order=[('id', 'ASC')]):
+            for parcel in ticket.parcels:
+                if parcel.id in by_id:
+                    by_id[parcel.id].tickets.append(ticket)
+                    owner.setdefault(str(ticket), parcel.id)
+                    for message in ticket.messages:
+                        owner.setdefault(str(message), parcel.id)
+        receipts = {}
+        for line in ReceiptLine.search([('parcel', 'in', ids)]):
+            receipts.setdefault(line.parcel.id, set()).add(line.receipt)
+        for parcel_id, found in receipts.items():
+            by_id[parcel_id].receipts = sorted(found, key=lambda r: r.id)
+        for parcel_id in ids:
+            owner[f'multipoint.parcel,{parcel_id}'] = parcel_id
         for attachment in Attachment.search([
-                    ('resource', 'in', resources)], order=[('id', 'ASC')]):
+                    ('resource', 'in', list(owner))], order=[('id', 'ASC')]):
             if attachment.type != 'data' or not attachment.data:
                 continue
-            self.photos.append((
+            resource = str(attachment.resource)
+            by_id[owner[resource]].photos.append((
                     f'photos/{attachment.id}_{_safe(attachment.name)}',
-                    str(attachment.resource), bytes(attachment.data)))
+                    resource, bytes(attachment.data)))
 
     # -- the documents --------------------------------------------------
 
-    def journal_rows(self):
+    def journal_rows(self, item=None):
+        "The journal of one parcel, or of all with their order number"
         rows = []
-        for e in self.events:
-            change = ''
-            if e.kind == 'state':
-                change = f'{e.from_state or ""} → {e.to_state or ""}'
-            rows.append((local(self.point, e.date), _user(e.user),
+        for each in ([item] if item else self.parcels):
+            for e in each.events:
+                change = ''
+                if e.kind == 'state':
+                    change = f'{e.from_state or ""} → {e.to_state or ""}'
+                row = (local(self.point, e.date), _user(e.user),
                     e.kind, change,
                     e.cell.rec_name if e.cell else '',
                     e.reception.number if e.reception else '',
-                    e.detail or ''))
+                    e.detail or '')
+                rows.append(row if item else
+                    (each.parcel.order_number,) + row)
         return rows
 
     def files(self):
         "[(zip path, bytes)] of the acts, photos and added files"
         pool = Pool()
-        result = []
-        parcel = self.parcel
-        if parcel and parcel.reception:
+        result, paths = [], set()
+
+        def add(path, data):
+            if path not in paths:
+                paths.add(path)
+                result.append((path, data))
+        receptions = {p.parcel.reception for p in self.parcels
+            if p.parcel.reception}
+        if receptions:
             Act = pool.get('multipoint.reception.act', type='report')
-            _, data = Act._execute([parcel.reception], {}, {}, None)
-            result.append((
-                    f'acts/acceptance_{_safe(parcel.reception.number)}.pdf',
-                    bytes(data)))
-        batch = getattr(parcel, 'return_batch', None) if parcel else None
-        if batch and batch.state != 'draft':
+            for reception in sorted(receptions, key=lambda r: r.id):
+                _, data = Act._execute([reception], {}, {}, None)
+                add(f'acts/acceptance_{_safe(reception.number)}.pdf',
+                    bytes(data))
+        batches = {getattr(p.parcel, 'return_batch', None)
+            for p in self.parcels} - {None}
+        batches = [b for b in batches if b.state != 'draft']
+        if batches:
             ReturnAct = pool.get('multipoint.return.act', type='report')
-            _, data = ReturnAct._execute([batch], {}, {}, None)
-            result.append((f'acts/return_{_safe(batch.number)}.pdf',
-                    bytes(data)))
-        for path, _, data in self.photos:
-            result.append((path, data))
+            for batch in sorted(batches, key=lambda b: b.id):
+                _, data = ReturnAct._execute([batch], {}, {}, None)
+                add(f'acts/return_{_safe(batch.number)}.pdf', bytes(data))
+        for item in self.parcels:
+            for path, _, data in item.photos:
+                add(path, data)
         for item in self.charge.evidence:
             if item.file:
-                result.append((
-                        f'added/{item.id}_{_safe(item.file_name)}',
-                        bytes(item.file)))
+                add(f'added/{item.id}_{_safe(item.file_name)}',
+                    bytes(item.file))
         return result
 
 
 def facts(charge):
     """The point's own records against the charge, one sentence each, for
-    the claim's reasons"""
+    the claim's reasons; with several parcels, each says its order"""
     evidence = Evidence(charge)
-    point = charge.point
+    several = len(evidence.parcels) > 1
     result = []
-    for event in evidence.events:
+    for item in evidence.parcels:
+        for fact in _parcel_facts(evidence.point, item):
+            result.append(gettext('multipoint_claims.msg_fact_order',
+                    order=item.parcel.order_number, fact=fact)
+                if several else fact)
+    return result
+
+
+def _parcel_facts(point, item):
+    parcel = item.parcel
+    result = []
+    for event in item.events:
         if event.kind != 'state':
             continue
         if event.to_state == 'accepted':
-            damaged = [s for s in evidence.scans if s.damaged]
+            damaged = [s for s in item.scans if s.damaged]
             result.append(gettext(
                     'multipoint_claims.msg_fact_accepted',
                     date=local(point, event.date), user=_user(event.user),
@@ -155,24 +206,23 @@ def facts(charge):
                     date=local(point, event.date),
                     cell=event.cell.rec_name if event.cell else '—'))
         elif event.to_state in {'issued', 'partially_issued'}:
-            parcel = charge.parcel
             result.append(gettext(
                     'multipoint_claims.msg_fact_issued',
                     date=local(point, event.date), user=_user(event.user),
                     verification=parcel.verification or '—'))
         elif event.to_state == 'returned':
-            batch = charge.parcel.return_batch
+            batch = parcel.return_batch
             result.append(gettext(
                     'multipoint_claims.msg_fact_returned',
                     date=local(point, event.date),
                     batch=batch.number if batch else '—'))
-    inventories = [e for e in evidence.events if e.kind == 'inventory']
+    inventories = [e for e in item.events if e.kind == 'inventory']
     if inventories:
         result.append(gettext(
                 'multipoint_claims.msg_fact_inventory',
                 count=len(inventories),
                 date=local(point, inventories[-1].date)))
-    for receipt in evidence.receipts:
+    for receipt in item.receipts:
         result.append(gettext(
                 'multipoint_claims.msg_fact_receipt',
                 number=receipt.fiscal_document_number or receipt.id,
@@ -196,7 +246,7 @@ def evidence_pdf(charge):
 
 
 def _render_pdf(evidence):
-    charge, point, parcel = evidence.charge, evidence.point, evidence.parcel
+    charge, point = evidence.charge, evidence.point
     msg = lambda name, **kw: gettext(  # noqa: E731
         f'multipoint_claims.msg_evidence_{name}', **kw)
     doc = Document(msg('title', charge=escape(charge.rec_name)))
@@ -214,67 +264,8 @@ def _render_pdf(evidence):
             (msg('operator'), escape(_user(charge.operator)
                     if charge.operator else '—')),
             ])
-    if parcel:
-        doc.section(msg('parcel'))
-        doc.table([msg('col_field'), msg('col_value')], [
-                (msg('order'), escape(parcel.order_number)),
-                (msg('places'), escape(', '.join(
-                            f'{p.barcode}'
-                            + (f' ({msg("damaged")})' if p.damaged else '')
-                            for p in parcel.places))),
-                (msg('recipient'), escape(
-                        f'{parcel.recipient_name}, '
-                        f'***{parcel.phone_last4 or ""}')),
-                (msg('state'), escape(parcel.state_string)),
-                (msg('cod'), f'{money(parcel.cod_amount):.2f}'),
-                (msg('declared'), f'{money(parcel.declared_value):.2f}'),
-                ])
-        doc.section(msg('journal', count=len(evidence.events)))
-        doc.table([msg('col_date'), msg('col_user'), msg('col_kind'),
-                msg('col_change'), msg('col_cell'), msg('col_reception'),
-                msg('col_detail')],
-            [[escape(c) for c in row] for row in evidence.journal_rows()])
-        if parcel.reception:
-            reception = parcel.reception
-            doc.section(msg('reception', number=escape(reception.number)))
-            doc.paragraph(msg('reception_header',
-                    opened=local(point, reception.opened_at),
-                    closed=local(point, reception.closed_at),
-                    courier=escape(reception.courier_name or '—'),
-                    manifest=escape(reception.manifest or '—')))
-            doc.table([msg('col_date'), msg('col_user'), msg('col_barcode'),
-                    msg('col_result'), msg('col_detail')],
-                [(local(point, s.date), escape(_user(s.user)),
-                        escape(s.barcode), escape(s.result)
-                        + (f' ({msg("damaged")})' if s.damaged else ''),
-                        escape(s.note or s.detail or ''))
-                    for s in evidence.scans])
-        if parcel.issued_at:
-            doc.section(msg('issue'))
-            doc.paragraph(msg('issue_header',
-                    date=local(point, parcel.issued_at),
-                    user=escape(_user(parcel.issued_by)),
-                    verification=escape(parcel.verification or '—')))
-            if evidence.receipts:
-                doc.table([msg('col_receipt'), msg('col_date'),
-                        msg('col_user'), msg('col_amount')],
-                    [(escape(r.fiscal_document_number or r.id),
-                            local(point, r.fiscal_date or r.create_date),
-                            escape(_user(r.cashier)),
-                            f'{money(r.total):.2f}')
-                        for r in evidence.receipts])
-        batch = parcel.return_batch
-        if batch:
-            doc.section(msg('return', number=escape(batch.number)))
-            doc.paragraph(msg('return_header',
-                    date=local(point, batch.handed_at),
-                    courier=escape(batch.courier_name or '—')))
-        for ticket in evidence.tickets:
-            doc.section(msg('ticket', number=escape(ticket.number),
-                    title=escape(ticket.title)))
-            doc.table([msg('col_date'), msg('col_user'), msg('col_detail')],
-                [(local(point, m.date), escape(m.author_name),
-                        escape(m.body)) for m in ticket.messages])
+    for item in evidence.parcels:
+        _parcel_sections(doc, msg, evidence, item)
     files = evidence.files()
     doc.section(msg('files', count=len(files)))
     doc.table([msg('col_file')], [(escape(p),) for p, _ in files])
@@ -284,6 +275,72 @@ def _render_pdf(evidence):
             [(local(point, e.added_at), escape(_user(e.added_by)),
                     escape(e.description)) for e in charge.evidence])
     return doc.render()
+
+
+def _parcel_sections(doc, msg, evidence, item):
+    "The sections of one charged parcel: the parcel, journal, reception..."
+    point, parcel = evidence.point, item.parcel
+    doc.section(msg('parcel', order=escape(parcel.order_number)))
+    doc.table([msg('col_field'), msg('col_value')], [
+            (msg('order'), escape(parcel.order_number)),
+            (msg('places'), escape(', '.join(
+                        f'{p.barcode}'
+                        + (f' ({msg("damaged")})' if p.damaged else '')
+                        for p in parcel.places))),
+            (msg('recipient'), escape(
+                    f'{parcel.recipient_name}, '
+                    f'***{parcel.phone_last4 or ""}')),
+            (msg('state'), escape(parcel.state_string)),
+            (msg('cod'), f'{money(parcel.cod_amount):.2f}'),
+            (msg('declared'), f'{money(parcel.declared_value):.2f}'),
+            ])
+    doc.section(msg('journal', count=len(item.events)))
+    doc.table([msg('col_date'), msg('col_user'), msg('col_kind'),
+            msg('col_change'), msg('col_cell'), msg('col_reception'),
+            msg('col_detail')],
+        [[escape(c) for c in row]
+            for row in evidence.journal_rows(item)])
+    if parcel.reception:
+        reception = parcel.reception
+        doc.section(msg('reception', number=escape(reception.number)))
+        doc.paragraph(msg('reception_header',
+                opened=local(point, reception.opened_at),
+                closed=local(point, reception.closed_at),
+                courier=escape(reception.courier_name or '—'),
+                manifest=escape(reception.manifest or '—')))
+        doc.table([msg('col_date'), msg('col_user'), msg('col_barcode'),
+                msg('col_result'), msg('col_detail')],
+            [(local(point, s.date), escape(_user(s.user)),
+                    escape(s.barcode), escape(s.result)
+                    + (f' ({msg("damaged")})' if s.damaged else ''),
+                    escape(s.note or s.detail or ''))
+                for s in item.scans])
+    if parcel.issued_at:
+        doc.section(msg('issue'))
+        doc.paragraph(msg('issue_header',
+                date=local(point, parcel.issued_at),
+                user=escape(_user(parcel.issued_by)),
+                verification=escape(parcel.verification or '—')))
+        if item.receipts:
+            doc.table([msg('col_receipt'), msg('col_date'),
+                    msg('col_user'), msg('col_amount')],
+                [(escape(r.fiscal_document_number or r.id),
+                        local(point, r.fiscal_date or r.create_date),
+                        escape(_user(r.cashier)),
+                        f'{money(r.total):.2f}')
+                    for r in item.receipts])
+    batch = parcel.return_batch
+    if batch:
+        doc.section(msg('return', number=escape(batch.number)))
+        doc.paragraph(msg('return_header',
+                date=local(point, batch.handed_at),
+                courier=escape(batch.courier_name or '—')))
+    for ticket in item.tickets:
+        doc.section(msg('ticket', number=escape(ticket.number),
+                title=escape(ticket.title)))
+        doc.table([msg('col_date'), msg('col_user'), msg('col_detail')],
+            [(local(point, m.date), escape(m.author_name),
+                    escape(m.body)) for m in ticket.messages])
 
 
 def evidence_zip(charge, claim=None):
@@ -296,7 +353,7 @@ def evidence_zip(charge, claim=None):
         files = evidence.files()
         journal = io.StringIO()
         writer = csv.writer(journal, delimiter=';', lineterminator='\r\n')
-        writer.writerow(['date', 'user', 'kind', 'change', 'cell',
+        writer.writerow(['order', 'date', 'user', 'kind', 'change', 'cell',
                 'reception', 'detail'])
         writer.writerows(evidence.journal_rows())
         manifest = {
@@ -304,6 +361,10 @@ def evidence_zip(charge, claim=None):
             'supplier': charge.supplier.rec_name,
             'point': charge.point.code,
             'order_number': charge.order_number,
+            'parcels': [{
+                    'order_number': i.parcel.order_number,
+                    'photos': [p for p, _, _ in i.photos],
+                    } for i in evidence.parcels],
             'amount': f'{money(charge.amount):.2f}',
             'files': ['evidence.pdf', 'journal.csv']
             + [p for p, _ in files],

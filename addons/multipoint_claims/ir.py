@@ -4,6 +4,7 @@ from trytond.transaction import Transaction
 # the models whose record rules filter on the points of the current user
 CLAIMS_RULED_MODELS = {
     'multipoint.charge',
+    'multipoint.charge.parcel',
     'multipoint.charge.evidence',
     'multipoint.charge.claim',
     'multipoint.charge.operator_summary',

@@ -10,7 +10,8 @@ negative fine (a reversal). A parcel with a charge gets no fine from the
 terms (the supplier's own charge replaces the estimate).
 """
 import datetime as dt
-from collections import defaultdict
+import re
+from collections import defaultdict, namedtuple
 from decimal import Decimal
 
 from trytond.i18n import gettext
@@ -25,8 +26,19 @@ from .charge import CHARGED_STATES, money
 from .exceptions import ChargeError, ChargeImportError
 
 ZERO = Decimal('0.00')
+# a row of a supplier's report with a fine: its orders (a cell may list
+# several), its amount, and the supplier's number of the charge if given
+ChargeRow = namedtuple('ChargeRow',
+    ['row', 'orders', 'amount', 'ground', 'date', 'number'])
+# the rows of one charge: [(order, the parcel's own amount or None)]
+ReportCharge = namedtuple('ReportCharge',
+    ['row', 'orders', 'amount', 'ground', 'date', 'number'])
+ORDER_SEPARATORS = re.compile(r'[,;\n]+')
 # the columns of the charges in a supplier's report (header aliases)
 CHARGE_COLUMNS = {
+    'charge_number': [
+        "Номер удержания", "Номер штрафа", "Номер акта", "ID удержания",
+        "Charge Number", "charge_number"],
     'order_number': [
         "Номер заказа", "Номер отправления", "Заказ", "Order Number",
         "order_number"],
@@ -107,12 +119,13 @@ class Settlement(metaclass=PoolMeta):
                         'settlement': self.id,
                         'kind': charge.kind if charge.kind in dict(
                             Fine.get_kinds()) else 'other',
+                        # a fine names one parcel: the charge's first
                         'parcel': charge.parcel.id if charge.parcel else None,
                         'amount': left,
                         'charge': charge.id,
                         'description': (charge.ground or '')[:200],
                         })
-        parcels = {c.parcel.id for c in charges if c.parcel}
+        parcels = {l.parcel.id for c in charges for l in c.parcels}
         automatic = Fine.search([
                 ('settlement', '=', self.id),
                 ('automatic', '=', True),
@@ -148,8 +161,8 @@ class Settlement(metaclass=PoolMeta):
         # charge came counts for the parcel's first charge
         first = {}
         for charge in sorted(charges, key=lambda c: c.id):
-            if charge.parcel:
-                first.setdefault(charge.parcel.id, charge)
+            for line in charge.parcels:
+                first.setdefault(line.parcel.id, charge)
         if first:
             domain = [
                 ('automatic', '=', True),
@@ -244,9 +257,34 @@ class Reconciliation(metaclass=PoolMeta):
                 default_date=settlement.period_end)
 
 
+def group_charges(rows):
+    """The charges of the rows read: the rows sharing a charge number are
+    one charge (its amount their sum, each row's amount its parcel's when
+    the row names one order); a row without a number is a charge, for
+    every order it lists (no parcel's own amount when several)"""
+    result, numbered = [], {}
+    for row in rows:
+        own = row.amount if len(row.orders) == 1 else None
+        orders = [(o, own) for o in row.orders]
+        if row.number and row.number in numbered:
+            index = numbered[row.number]
+            charge = result[index]
+            result[index] = charge._replace(
+                orders=charge.orders + orders,
+                amount=charge.amount + row.amount,
+                ground=charge.ground or row.ground,
+                date=charge.date or row.date)
+            continue
+        if row.number:
+            numbered[row.number] = len(result)
+        result.append(ReportCharge(row.row, orders, row.amount, row.ground,
+                row.date, row.number))
+    return result
+
+
 def read_charges(data):
-    """[(row number, order number, amount, ground, date or None)] of the
-    rows of a supplier's report with a fine or deduction"""
+    """[ChargeRow] of the rows of a supplier's report with a fine or
+    deduction"""
     try:
         _, _, table = read_table(data)
     except Exception as exception:
@@ -296,7 +334,11 @@ def read_charges(data):
             continue
         ground = _text(cell(cells, 'ground'))
         date = _date(cell(cells, 'date'))
-        result.append((number, order, money(amount), ground, date))
+        orders = list(dict.fromkeys(
+                o.strip() for o in ORDER_SEPARATORS.split(order)
+                if o.strip()))
+        result.append(ChargeRow(number, orders, money(amount), ground, date,
+                _text(cell(cells, 'charge_number')) or None))
     if errors:
         raise ChargeImportError('\n'.join(errors[:10]))
     return result

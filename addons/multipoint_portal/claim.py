@@ -57,11 +57,17 @@ class Claim(metaclass=PoolMeta):
         # what the letter says and the answer the point recorded; nothing
         # of who at the point sent it or the evidence pack's files
         charge = self.charge
+        shares = charge.parcel_shares()
         return {
             'id': self.id,
             'number': self.number,
             'order_number': charge.order_number or (
-                charge.parcel.order_number if charge.parcel else None),
+                ', '.join(charge.parcel_orders()) or None),
+            # every parcel the charge is for (one amount may cover several)
+            'parcels': [{
+                    'order_number': line.parcel.order_number,
+                    'amount': shares.get(line.id),
+                    } for line in charge.parcels],
             'point': {'code': charge.point.code, 'name': charge.point.name},
             'charge_date': charge.date,
             'kind': charge.kind,

@@ -13,8 +13,9 @@ ANSWER_DAYS = 30
 # the states of the parcels the point accepted (its journal names who)
 ACCEPTED_STATES = ['issued', 'partially_issued', 'stored', 'to_return',
     'returned', 'lost']
-# key, days before today, ground as the supplier writes it, amount; each
-# report comes with the agent's report of its period
+# key, days before today, ground as the supplier writes it, amount (and
+# the number of parcels of a row listing several orders); each report
+# comes with the agent's report of its period
 FIRST_REPORT = [
     ('accepted', 26, "Нарушение срока передачи возврата", Decimal('200')),
     ('won', 23, "Утеря отправления на ПВЗ", Decimal('2490')),
@@ -23,6 +24,8 @@ SECOND_REPORT = [
     ('partly_won', 18, "Повреждение товара по вине ПВЗ", Decimal('1200')),
     ('lost', 16, "Недовложение товара при выдаче", Decimal('650')),
     ('new', 13, "Повреждение упаковки отправления", Decimal('350')),
+    # one amount for a lost bag of two parcels: one charge, left new
+    ('bag', 14, "Утеря мешка с отправлениями", Decimal('1800'), 2),
     ]
 TYPED = ('disputed', 5, "Подмена товара при выдаче: получатель вернул "
     "другой товар", Decimal('3100'))
@@ -59,7 +62,8 @@ def charges_and_claims(gen, company, points, suppliers):
       and a lost parcel (2,490 ₽), both accepted;
     - the report of 20 to 11 days ago deducts them, confirmed; its
       reconciliation imports a damaged item (1,200 ₽), a missing item
-      (650 ₽) and a damaged box, left new (350 ₽); a substitution
+      (650 ₽), a damaged box (350 ₽) and a lost bag of two parcels in
+      one row (1,800 ₽), both left new; a substitution
       (3,100 ₽) is typed in from the supplier's letter;
     - the lost parcel was issued after all: it is disputed with the
       damaged and the missing items and the substitution; the operator of
@@ -298,15 +302,17 @@ def _import(pool, settlement, rows, parcels, today):
     Charge = pool.get('multipoint.charge')
     lines, keys = ["Номер заказа;Статус;Штраф;Основание удержания;"
         "Дата удержания"], {}
-    for key, days, ground, amount in rows:
+    for key, days, ground, amount, *count in rows:
         day = today - dt.timedelta(days=days)
-        parcel = parcels.take(day, issued=key == 'won')
-        if not parcel:
+        taken = [parcels.take(day, issued=key == 'won')
+            for _ in range(count[0] if count else 1)]
+        if not all(taken):
             continue
-        keys[parcel.order_number] = key
+        orders = ', '.join(p.order_number for p in taken)
+        keys[orders] = key
         # the amount as the supplier's spreadsheet writes it: 2 490,00
         text = f'{amount:,.2f}'.replace(',', ' ').replace('.', ',')
-        lines.append(f"{parcel.order_number};Удержание;{text};{ground};"
+        lines.append(f'"{orders}";Удержание;{text};{ground};'
             f"{day:%d.%m.%Y}")
     if not keys:
         return {}

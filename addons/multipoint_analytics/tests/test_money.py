@@ -5,13 +5,14 @@ import random
 from collections import defaultdict
 from decimal import Decimal
 
-from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.multipoint_core.tests.tools import (
     DBTestCase, create_parcel, create_point, create_supplier, create_user)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
-from trytond.transaction import Transaction, check_access
+from trytond.transaction import Transaction
+
+from .tables import assert_readers
 
 D = Decimal
 MONTH = (dt.date(2025, 3, 1), dt.date(2025, 3, 31))
@@ -103,15 +104,8 @@ class MoneyTestCase(DBTestCase):
         context = {'from_date': MONTH[0], 'to_date': MONTH[1],
             'company': self.company.id}
         with Transaction().set_context(**context):
-            for user in readers:
-                with Transaction().set_user(user.id), check_access():
-                    self.assertTrue(Money.search([]), user.login)
-            for user in denied:
-                with Transaction().set_user(user.id), check_access():
-                    with self.assertRaises(AccessError):
-                        Money.search([])
-                    with self.assertRaises(AccessError):
-                        Money.read([2], ['commission'])
+            assert_readers(self, Money, readers, denied,
+                read=([2], ['commission']))
 
 
 del DBTestCase

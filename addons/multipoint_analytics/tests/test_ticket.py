@@ -2,7 +2,6 @@
 the test opens, resolves, closes and reopens at moments it chooses (the
 tickets module's clock); and who reads which rows."""
 import datetime as dt
-import io
 from collections import Counter, defaultdict
 from zoneinfo import ZoneInfo
 
@@ -14,6 +13,8 @@ from trytond.modules.multipoint_tickets.tests.tools import clock_at
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction, check_access
+
+from .tables import assert_readers, export_xlsx
 
 MSK = 'Europe/Moscow'        # UTC+3
 NSK = 'Asia/Novosibirsk'     # UTC+7
@@ -208,34 +209,18 @@ class TicketAnalyticsTestCase(DBTestCase):
                 with Transaction().set_user(user.id), check_access():
                     self.assertEqual(
                         {r.point for r in Table.search([])}, {msk, nsk})
-            for user in [clerk, nobody]:
-                with Transaction().set_user(user.id), check_access():
-                    with self.assertRaises(AccessError):
-                        Table.search([])
-                    with self.assertRaises(AccessError):
-                        Table.read(msk_ids, ['open'])
+            assert_readers(self, Table, denied=[clerk, nobody],
+                read=(msk_ids, ['open']))
 
     @with_transaction()
     def test_export_xlsx(self):
         "The table exports to XLSX with its rows"
-        import openpyxl
-        pool = Pool()
-        Table = pool.get('multipoint.analytics.ticket')
-        Report = pool.get('multipoint.analytics.ticket.xlsx', type='report')
+        Table = Pool().get('multipoint.analytics.ticket')
         self.plant()
         with set_company(self.company), clock_at(NOW), \
                 Transaction().set_context(
                     from_date=MONTH[0], to_date=MONTH[1]):
-            rows = Table.search([])
-            ext, content, _, _ = Report.execute([r.id for r in rows], {
-                    'model': Table.__name__,
-                    'ids': [r.id for r in rows],
-                    'id': rows[0].id,
-                    })
-        self.assertEqual(ext, 'xlsx')
-        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
-        values = list(sheet.iter_rows(min_row=4, values_only=True))
-        self.assertEqual(len(values), len(rows))
+            values = export_xlsx(self, Table, Table.search([]))
         self.assertEqual(sum(v[2] or 0 for v in values),
             sum(f['open'] for f in self.expected(*MONTH).values()))
 

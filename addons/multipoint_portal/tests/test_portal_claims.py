@@ -38,8 +38,13 @@ class PortalClaimsTestCase(RouteTestCase):
             vasilek = create_supplier("Василёк")
             parcels = [create_parcel(point, s, n) for s, n in [
                     (romashka, 'A-1'), (romashka, 'A-2'), (vasilek, 'B-1')]]
+            # the sent claim's charge is one amount for two parcels
+            bag = [parcels[0], create_parcel(point, romashka, 'A-3')]
             sent, draft, other = Charge.create([{
-                        'parcel': p.id, 'kind': 'lost',
+                        'parcels': [('create', [{'parcel': p.id}
+                                    for p in (bag if p == parcels[0]
+                                        else [p])])],
+                        'kind': 'lost',
                         'ground': "Утеря отправления на ПВЗ",
                         'amount': amount,
                         'date': dt.date.today(),
@@ -84,12 +89,16 @@ class PortalClaimsTestCase(RouteTestCase):
         self.assertEqual(
             (claim['order_number'], claim['point']['code'], claim['amount'],
                 claim['state'], claim['state_name'], claim['kind_name']),
-            ('A-1', 'MSK1', '1500.00', 'sent', "Отправлена",
+            ('A-1, A-3', 'MSK1', '1500.00', 'sent', "Отправлена",
                 "Утеря посылки"))
+        self.assertEqual(claim['parcels'], [
+                {'order_number': 'A-1', 'amount': '750.00'},
+                {'order_number': 'A-3', 'amount': '750.00'}])
         self.assertEqual(claim['deadline'],
             (dt.date.fromisoformat(claim['sent_date'])
                 + dt.timedelta(days=30)).isoformat())
         self.assertIn('A-1', claim['text'])
+        self.assertIn('A-3', claim['text'])
         self.assertIn(claim['number'], claim['text'])
         for hidden in ['evidence_pack', 'sent_by', 'task']:
             self.assertNotIn(hidden, claim)

@@ -668,6 +668,9 @@ async function openClaim(id) {
   $('#claim-title').textContent = `Претензия ${c.number}`;
   $('#claim-summary').replaceChildren(...[
     el('dt', {}, 'Заказ'), el('dd', {}, c.order_number || '—'),
+    c.parcels.length > 1 ? el('dt', {}, 'Посылки') : null,
+    c.parcels.length > 1 ? el('dd', {}, c.parcels.map((p) =>
+      `${p.order_number}: ${money(p.amount)} ₽`).join('; ')) : null,
     el('dt', {}, 'Пункт выдачи'), el('dd', {}, `${c.point.code} — ${c.point.name}`),
     el('dt', {}, 'Удержание'), el('dd', {},
       `${money(c.amount)} ₽ от ${formatDate(c.charge_date)}: ${c.kind_name}`),
