@@ -1,9 +1,8 @@
 """pytest set-up shared by scripts/test.sh and plain pytest runs.
 
-- With pytest-xdist (`-n 2`), each worker gets databases of its own: its own
-  DB_CACHE folder (SQLite) and its own DB_NAME, so two workers never write
-  the same database; on PostgreSQL the template databases, keyed on the
-  sources, are shared. This runs before
+- With pytest-xdist (`-n 2`), each worker gets a database of its own (its
+  own DB_NAME; SQLite's are in memory anyway); the cached databases they
+  start from are shared (multipoint_core/tests/db_cache.py). This runs before
   trytond.tests.test_tryton reads those variables.
 - The test folders are importable both as trytond.modules.multipoint_x.tests
   and by path as multipoint_x.tests: alias the path names to the real modules
@@ -11,7 +10,6 @@
   The modules are at the top (multipoint_*) and in addons/.
 """
 import glob
-import hashlib
 import importlib
 import os
 import sys
@@ -21,36 +19,13 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 worker = os.environ.get('PYTEST_XDIST_WORKER')
 if worker:
-    cache = os.environ.get('DB_CACHE')
-    if cache and not cache.startswith('postgresql://'):
-        os.environ['DB_CACHE'] = os.path.join(cache, worker)
     name = os.environ.get('DB_NAME')
     if name and name != ':memory:':
         os.environ['DB_NAME'] = f'{name}_{worker}'
 
-prefix = os.environ.get('MP_DB_CACHE_PREFIX')
-if prefix and os.environ.get('DB_CACHE', '').startswith('postgresql://'):
-    # trytond names the templates test-<hash of the modules> only: key them
-    # on the sources too (scripts/test.sh sets the prefix)
-    from trytond.tests import test_tryton
-
-    def _db_cache_file(path, name):
-        hash_name = hashlib.shake_128(name.encode('utf8')).hexdigest(20)
-        return f"{test_tryton.DB_CACHE}/{prefix}-{hash_name}"
-    test_tryton._db_cache_file = _db_cache_file
-
-    # the workers share the templates (a module's tests run on one worker,
-    # so each template is built once); when two workers build the same one
-    # at once, the first stands and the other keeps its own database
-    _pg_dump = test_tryton._pg_dump
-
-    def _pg_dump_once(cache_file):
-        from psycopg.errors import DuplicateDatabase
-        try:
-            return _pg_dump(cache_file)
-        except DuplicateDatabase:
-            return False
-    test_tryton._pg_dump = _pg_dump_once
+# the cache of test databases, shared by the workers
+importlib.import_module(
+    'trytond.modules.multipoint_core.tests.db_cache').install()
 
 TESTS = [os.path.join(HERE, 'multipoint_*', 'tests', '__init__.py'),
     os.path.join(HERE, 'addons', 'multipoint_*', 'tests', '__init__.py')]

@@ -6,7 +6,7 @@
 #   1. pytest -q --pyargs trytond.modules.multipoint_*.tests   (ModuleTestCase, routes, units)
 #   2. pytest tests/            when that folder holds test files (cross-module tests)
 #   3. python -m unittest trytond.modules.<m>.tests.test_scenario for each module that has
-#      one: the proteus doctest scenarios, which pytest does not collect.
+#      one: the proteus doctest scenarios, which pytest does not collect (two processes).
 #
 # Databases are cached with Tryton's DB_CACHE, keyed on a hash of the module code of every
 # multipoint_* and addons/ module (their tests/ and doc/ aside: the cached databases are
@@ -69,19 +69,13 @@ export PYTHONDONTWRITEBYTECODE=1
 # module names> only, so the runner below renames them mp<source hash>-<...>.
 PG_PREFIX="mp${HASH:0:12}"
 
-# Small runner: optionally key trytond's DB_CACHE template names on the source hash,
-# then run pytest or unittest in the same process.
+# Small runner: the test databases' cache as the suite uses it (multipoint_core/tests/db_cache.py:
+# template names keyed on the source hash, a module list built on a smaller one),
+# then pytest or unittest in the same process.
 read -r -d '' RUNNER <<'PYEOF'
 import os, sys
-prefix = os.environ.get('MP_DB_CACHE_PREFIX')
-if prefix and os.environ.get('DB_CACHE', '').startswith('postgresql://'):
-    import hashlib
-    from trytond.tests import test_tryton as _tt
-
-    def _db_cache_file(path, name):
-        hash_name = hashlib.shake_128(name.encode('utf8')).hexdigest(40 // 2)
-        return f"{_tt.DB_CACHE}/{prefix}-{hash_name}"
-    _tt._db_cache_file = _db_cache_file
+from trytond.modules.multipoint_core.tests import db_cache
+db_cache.install()
 runner, args = sys.argv[1], sys.argv[2:]
 if runner == 'pytest':
     # pytest imports tests/test_*.py by file path as multipoint_x.tests.test_y (the
@@ -275,13 +269,40 @@ if [ -n "$(find tests -type f \( -name 'test_*.py' -o -name '*_test.py' \) 2>/de
         "${E2E_XDIST[@]}" "${E2E_SKIP[@]}" tests "$@"
 fi
 
-# 3. proteus doctest scenarios (pytest skips load_tests)
+# 3. proteus doctest scenarios (pytest skips load_tests): the modules shared
+# out among $WORKERS processes side by side, each with its own database
+SCENARIOS=()
 for m in "${MODULES[@]}"; do
-    if [ -f "$(module_dir "$m")/tests/test_scenario.py" ]; then
-        run_step "scenarios $m" "scn_${m#multipoint_}" \
-            unittest "trytond.modules.$m.tests.test_scenario"
-    fi
+    [ -f "$(module_dir "$m")/tests/test_scenario.py" ] \
+        && SCENARIOS+=("trytond.modules.$m.tests.test_scenario")
 done
+if [ ${#SCENARIOS[@]} -gt 0 ]; then
+    say "== scenarios (${#SCENARIOS[@]} modules, $WORKERS processes)"
+    start=$(date +%s)
+    pids=()
+    for ((w = 0; w < WORKERS; w++)); do
+        share=()
+        for i in "${!SCENARIOS[@]}"; do
+            [ $((i % WORKERS)) = "$w" ] && share+=("${SCENARIOS[$i]}")
+        done
+        [ ${#share[@]} -gt 0 ] || continue
+        if [ "$BACKEND" = postgresql ]; then
+            export DB_NAME="mptest_${RUN_ID}_scn$w"
+            TEST_DBS+=("$DB_NAME")
+        fi
+        "$PY" -c "$RUNNER" unittest "${share[@]}" \
+            > "$ROOT/var/log/scenarios-$BACKEND-$w.log" 2>&1 &
+        pids+=("$w:$!")
+    done
+    for entry in "${pids[@]}"; do
+        w="${entry%%:*}"
+        if wait "${entry#*:}"; then result=ok; else result="FAILED"; FAILED=1; fi
+        say "-- scenarios, process $w: $result"
+        cat "$ROOT/var/log/scenarios-$BACKEND-$w.log" | tee -a "$LOG"
+        NAMES+=("scenarios, process $w"); RESULTS+=("$result")
+        TIMES+=("$(( $(date +%s) - start ))s")
+    done
+fi
 
 # leftovers of interrupted tests (normally dropped by the tests themselves)
 if [ "$BACKEND" = postgresql ] && [ ${#TEST_DBS[@]} -gt 0 ]; then

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 
+from . import db_cache
+
 CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
 CHROMEDRIVER = shutil.which('chromedriver') or '/usr/bin/chromedriver'
 
@@ -76,20 +78,24 @@ class BrowserTestMixin:
 
     @classmethod
     def create_database(cls, config, database, modules, timeout=600):
-        """An empty SQLite database of config, then the modules activated
-        in Russian by trytond-admin; sets cls.env for the later commands"""
+        """A SQLite database of config with the modules activated in
+        Russian: the test databases' cached one when there is a cache,
+        else made by trytond-admin; sets cls.env for the later commands"""
         folder = os.path.dirname(config)
-        open(os.path.join(folder, f'{database}.sqlite'), 'w').close()
+        path = os.path.join(folder, f'{database}.sqlite')
         env = clean_environ()
         passfile = os.path.join(folder, 'admin-password')
         with open(passfile, 'w') as fp:
             fp.write('admin-browser-2026\n')
         env['TRYTONPASSFILE'] = passfile
         cls.env = env
-        cls.run_quiet([
-                os.path.join(os.path.dirname(sys.executable), 'trytond-admin'),
-                '-c', config, '-d', database, '--all',
-                '--email', 'admin@example.com', '-u', *modules,
+        admin = [os.path.join(os.path.dirname(sys.executable), 'trytond-admin'),
+            '-c', config, '-d', database, '--email', 'admin@example.com']
+        if db_cache.database_file(modules, 'ru', path):
+            cls.run_quiet(admin + ['--password'], timeout=timeout)
+            return
+        open(path, 'w').close()
+        cls.run_quiet(admin + ['--all', '-u', *modules,
                 '--activate-dependencies', '-l', 'ru'], timeout=timeout)
 
     @classmethod

@@ -5,7 +5,8 @@ from decimal import Decimal
 from trytond.modules.multipoint_core.builders import (  # noqa: F401
     create_point, create_supplier)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, activate_module, drop_db
+from trytond.tests import test_tryton
+from trytond.tests.test_tryton import DB_NAME, drop_db
 from trytond.transaction import Transaction, TransactionError
 
 OPERATOR_PASSWORD = 'operator-pass-2026'
@@ -24,7 +25,8 @@ class DBTestCase(unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         drop_db()
-        activate_module([cls.module] + cls.extras, lang=cls.language)
+        test_tryton.activate_module(
+            [cls.module] + cls.extras, lang=cls.language)
 
     @classmethod
     def tearDownClass(cls):

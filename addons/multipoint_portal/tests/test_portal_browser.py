@@ -36,7 +36,8 @@ from trytond.modules.multipoint_suppliers.bulk import insert
 from trytond.modules.multipoint_suppliers.tests.tools import (
     create_account, csv_bytes, rows)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, activate_module, drop_db
+from trytond.tests import test_tryton
+from trytond.tests.test_tryton import DB_NAME, drop_db
 from trytond.transaction import Transaction
 
 D = Decimal
@@ -151,7 +152,7 @@ class PortalBrowserTestCase(BrowserTestMixin, unittest.TestCase):
         super().setUpClass()
         drop_db()
         # the modules of test_portal.py: one cached database for both
-        activate_module(['multipoint_portal', 'multipoint_tickets',
+        test_tryton.activate_module(['multipoint_portal', 'multipoint_tickets',
                 'multipoint_settlement'], lang='ru')
         committed(fill, user=1)
         cls.tmp = tempfile.mkdtemp(prefix='multipoint-portal-')
