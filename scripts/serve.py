@@ -159,6 +159,9 @@ def main(argv=None):
             process.wait()
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # Ctrl-C stops them even when started from a script's background job,
+    # which hands its children SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for name, command in commands(args, database):
             processes.append((name, subprocess.Popen(
