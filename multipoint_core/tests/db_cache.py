@@ -59,10 +59,12 @@ def install():
 def _pg_dump_once(pg_dump):
     @functools.wraps(pg_dump)
     def wrapper(cache_file):
-        from psycopg.errors import DuplicateDatabase
+        from psycopg.errors import DuplicateDatabase, UniqueViolation
         try:
             return pg_dump(cache_file)
-        except DuplicateDatabase:
+        except (DuplicateDatabase, UniqueViolation):
+            # another process made it first: named before we started, or
+            # at the same moment (then the catalog's unique index refuses)
             return False
     return wrapper
 
