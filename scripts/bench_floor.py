@@ -26,6 +26,7 @@ import json
 import os
 import threading
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
@@ -48,12 +49,13 @@ LOOKUP = """
         p.recipient_name, p.recipient_phone, p.prepaid, p.cod_amount,
         p.delivery_fee, p.size_class, p.storage_deadline,
         c.id, c.barcode, c.code, c.name, c.multipoint_point, c.size_class,
-        c.capacity,
+        c.capacity, p.storage_until, p.storage_limit_hours, pt.timezone,
         (SELECT json_agg(json_build_object('barcode', a.barcode,
                     'state', a.state, 'damaged', a.damaged) ORDER BY a.id)
             FROM multipoint_parcel_place a WHERE a.parcel = p.id)
     FROM multipoint_parcel p
     JOIN party_party party ON party.id = p.supplier
+    JOIN multipoint_point pt ON pt.id = p.point
     LEFT JOIN stock_location c ON c.id = p.cell
     WHERE p.id IN (
             SELECT pl.parcel FROM multipoint_parcel_place pl
@@ -96,8 +98,15 @@ def money(value):
 def parcel_json(row):
     (id_, supplier, supplier_name, order_number, point, state, name, phone,
         prepaid, cod, fee, size, deadline, cell, cell_barcode, cell_code,
-        cell_name, cell_point, cell_size, capacity, places) = row
+        cell_name, cell_point, cell_size, capacity, until, limit_hours,
+        timezone, places) = row
     due = 0 if prepaid else (cod or 0) + (fee or 0)
+    if limit_hours and until:
+        # a limit in hours ends at a time of the point's day
+        end = until.replace(tzinfo=dt.timezone.utc).astimezone(
+            ZoneInfo(timezone or 'UTC')).strftime('%d.%m.%Y %H:%M')
+    else:
+        end = deadline.strftime('%d.%m.%Y') if deadline else None
     return {
         'id': id_,
         'supplier': {'id': supplier, 'name': supplier_name},
@@ -117,6 +126,9 @@ def parcel_json(row):
             'capacity': capacity,
             } if cell else None,
         'storage_deadline': deadline.isoformat() if deadline else None,
+        'storage_until': until.isoformat() if until else None,
+        'storage_limit_hours': limit_hours,
+        'storage_end_text': end,
         'places': places or [],
         }
 
