@@ -298,7 +298,7 @@ if [ ${#SCENARIOS[@]} -gt 0 ]; then
         w="${entry%%:*}"
         if wait "${entry#*:}"; then result=ok; else result="FAILED"; FAILED=1; fi
         say "-- scenarios, process $w: $result"
-        cat "$ROOT/var/log/scenarios-$BACKEND-$w.log" | tee -a "$LOG"
+        tee -a "$LOG" < "$ROOT/var/log/scenarios-$BACKEND-$w.log"
         NAMES+=("scenarios, process $w"); RESULTS+=("$result")
         TIMES+=("$(( $(date +%s) - start ))s")
     done

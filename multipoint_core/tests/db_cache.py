@@ -37,6 +37,7 @@ from trytond.tests import test_tryton, tools
 
 SUITE_PREFIX = 'multipoint_'
 _installed = False
+_trytond_activate_module = test_tryton.activate_module
 
 
 def install():
@@ -115,41 +116,15 @@ def activate_module(modules, lang='en'):
     "trytond's activate_module, building on the cache of a smaller list"
     if isinstance(modules, str):
         modules = [modules]
-    name = _cache_name(modules, lang)
     if (not test_tryton.db_exist(test_tryton.DB_NAME)
-            and test_tryton.restore_db_cache(name)):
+            and test_tryton.restore_db_cache(_cache_name(modules, lang))):
         return
     base = _base(modules)
     if base and not test_tryton.db_exist(test_tryton.DB_NAME):
         activate_module(base, lang)
-    _activate(modules, lang)
-    test_tryton.backup_db_cache(name)
-
-
-def _activate(modules, lang):
-    from trytond.pool import Pool
-    from trytond.transaction import Transaction
-    test_tryton.create_db(lang=lang)
-    with Transaction().start(test_tryton.DB_NAME, 1, close=True) as transaction:
-        pool = Pool()
-        Module = pool.get('ir.module')
-        records = Module.search([('name', 'in', modules)])
-        assert len(records) == len(modules), (
-            f"Not found: {', '.join(set(modules) - {r.name for r in records})}")
-        records = Module.search([
-                ('name', 'in', modules),
-                ('state', '!=', 'activated'),
-                ])
-        if records:
-            Module.activate(records)
-            transaction.commit()
-            ActivateUpgrade = pool.get(
-                'ir.module.activate_upgrade', type='wizard')
-            instance_id, _, _ = ActivateUpgrade.create()
-            transaction.commit()
-            ActivateUpgrade(instance_id).transition_upgrade()
-            ActivateUpgrade.delete(instance_id)
-            transaction.commit()
+    # on the base's database trytond's own activates only what is missing
+    # and keeps the result in the cache
+    _trytond_activate_module(modules, lang)
 
 
 def activate_modules(modules, *setup):
