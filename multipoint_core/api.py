@@ -64,7 +64,7 @@ import threading
 import time
 import urllib.parse
 from decimal import Decimal
-from functools import wraps
+from functools import lru_cache, wraps
 from http import HTTPStatus
 
 import jsonschema
@@ -627,13 +627,19 @@ def _coerce(value, validator):
 
 def find_operation(request):
     "The operation of openapi.yaml that trytond routed the request to"
-    adapter = app.url_map.bind_to_environ(request.environ)
+    return _operation_of(request.path, request.method)
+
+
+@lru_cache(maxsize=1024)
+def _operation_of(path, method):
+    "(operation, rule) of a path, kept: the routes are fixed at start-up"
+    adapter = app.url_map.bind('localhost')
     try:
-        rule, _ = adapter.match(return_rule=True)
+        rule, _ = adapter.match(path, method, return_rule=True)
     except HTTPException:
         return None
     key = re.sub(r'^/<database_name>', '', rule.rule)
-    return OPERATIONS.get((_normalize(key), request.method)), rule
+    return OPERATIONS.get((_normalize(key), method)), rule
 
 
 def validate_request(request, view_args=None):

@@ -99,16 +99,23 @@ class Rule(metaclass=PoolMeta):
         return set(POINT_RULED_MODELS)
 
     @classmethod
+    def __post_setup__(cls):
+        super().__post_setup__()
+        # asked on every rule look-up: gathered once the pool is set up
+        cls._multipoint_point_models = frozenset(
+            cls.multipoint_point_models())
+
+    @classmethod
     def _get_cache_key(cls, model_names):
         key = super()._get_cache_key(model_names)
-        if cls.multipoint_point_models() & set(model_names):
+        if not cls._multipoint_point_models.isdisjoint(model_names):
             key = (*key, Transaction().user)
         return key
 
     @classmethod
     def _get_context(cls, model_name):
         context = super()._get_context(model_name)
-        if model_name in cls.multipoint_point_models():
+        if model_name in cls._multipoint_point_models:
             context['multipoint_points'] = user_point_ids()
         return context
 

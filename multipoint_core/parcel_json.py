@@ -1,29 +1,34 @@
-"""The parcels as the operator API shows them, read in two queries.
+"""The parcels as the operator API shows them, read in one query.
 
 A scan is the desk's most frequent request. Reading its answer record by
 record (the parcel, then its supplier, its cell, its places, each a query
 with its own access checks) cost more than the rest of the request, so the
 answer is read here at once: one query joins the parcels with their
-supplier and cell, one reads their places. The rights are those of the
-ORM's read: the access rights of the models and fields read
-(ir.model.access, ir.model.field.access) are checked first, and the record
-rules of the parcels and of the places are in the queries' conditions (as
+supplier and cell and gathers each parcel's places as a JSON array (a
+subquery per parcel shown). The rights are those of the ORM's read: the
+access rights of the models and fields read (ir.model.access,
+ir.model.field.access) are checked first, and the record rules of the
+parcels and of the places are in the query's conditions (as
 ModelSQL.search adds them), so an operator still sees only the parcels of
-their points. The queries are flat, without nested id subqueries:
+their points. The conditions are flat, without nested id subqueries:
 PostgreSQL plans them in a fraction of the time.
 
 The lookup of a scanned code goes one step further (``lookup_json``):
-building its two queries from the domain and the record rules cost more
-than running them, and between two scans of the same user only the code
-changes. So their SQL is built once per record rules of the user and kept
-by the process, with the code as a parameter: the rules are still read
-from ``ir.rule`` on every scan (cached by Tryton, cleared when they or the
+building its query from the domain and the record rules cost more than
+running it, and between two scans of the same user only the code changes.
+So its SQL is built once per record rules of the user and kept by the
+process, with the code as a parameter: the rules are still read from
+``ir.rule`` on every scan (cached by Tryton, cleared when they or the
 user's points change) and are part of the key, so a changed rule builds
 new SQL.
 """
 import datetime as dt
+import json
 from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from sql.aggregate import Aggregate
+from sql.functions import Function
 
 from trytond import backend, config
 from trytond.cache import Cache, LRUDict
@@ -38,6 +43,26 @@ CENT = Decimal('0.01')
 CODE = '\x00multipoint-scanned-code\x00'
 # per process: the lookup's SQL per database, rules and limit
 _lookup_queries = LRUDict(512)
+
+
+class JsonAgg(Aggregate):
+    "PostgreSQL's JSON array of the rows' values"
+    _sql = 'JSON_AGG'
+
+
+class JsonBuildArray(Function):
+    _function = 'JSON_BUILD_ARRAY'
+
+
+class JsonGroupArray(Aggregate):
+    "SQLite's JSON_AGG"
+    _sql = 'JSON_GROUP_ARRAY'
+
+
+class JsonArray(Function):
+    "SQLite's JSON_BUILD_ARRAY"
+    _function = 'JSON_ARRAY'
+
 # the states' names come with the modules: a restart brings new ones
 _state_names_cache = Cache('multipoint_parcel_json.state_names',
     context=False)
@@ -55,13 +80,24 @@ READ = {
 
 
 def check_read():
-    "The access rights the ORM's read of READ would check"
+    """The access rights the ORM's read of READ would check: read at once
+    for the four models; where one is missing, the ORM's own check raises
+    its error"""
     pool = Pool()
     ModelAccess = pool.get('ir.model.access')
     ModelFieldAccess = pool.get('ir.model.field.access')
+    if not Transaction().check_access:
+        return
+    models = list(READ)
+    model_access = ModelAccess.get_access(models)
+    field_access = ModelFieldAccess.get_access(models)
     for model, names in READ.items():
-        ModelAccess.check(model, 'read')
-        ModelFieldAccess.check(model, names, 'read')
+        allowed = model_access[model]['read']
+        fields = field_access.get(model, {})
+        if ((not allowed and allowed is not None)
+                or not all(fields[n]['read'] for n in names if n in fields)):
+            ModelAccess.check(model, 'read')
+            ModelFieldAccess.check(model, names, 'read')
 
 
 def ruled(Model, domain):
@@ -82,9 +118,7 @@ def parcels_json(parcels=None, domain=None, limit=None):
     """The JSON of the parcels the user may read, in the order of their
     ids: parcels (records or ids), or those matching domain (at most
     limit)"""
-    pool = Pool()
-    Parcel = pool.get('multipoint.parcel')
-    Place = pool.get('multipoint.parcel.place')
+    Parcel = Pool().get('multipoint.parcel')
     check_read()
     if domain is None:
         domain = [('id', 'in', [int(p) for p in parcels])]
@@ -94,13 +128,7 @@ def parcels_json(parcels=None, domain=None, limit=None):
     query = _parcels_query(tables, where, limit)
     cursor = Transaction().connection.cursor()
     cursor.execute(*query)
-    rows = cursor.fetchall()
-    if not rows:
-        return []
-
-    tables, where = ruled(Place, [('parcel', 'in', [r[0] for r in rows])])
-    cursor.execute(*_places_query(tables, where))
-    return _rows_json(rows, cursor)
+    return _rows_json(cursor.fetchall())
 
 
 def lookup_json(code, limit=10):
@@ -108,18 +136,13 @@ def lookup_json(code, limit=10):
     barcode code, as parcels_json(domain=[('places.barcode', '=', code)])
     shows them, through the lookup's kept SQL"""
     check_read()
-    queries = _lookup_queries_of_user(limit)
-    if queries is None:
+    query = _lookup_query_of_user(limit)
+    if query is None:
         return parcels_json(domain=[('places.barcode', '=', code)],
             limit=limit)
-    parcels_sql, places_sql = queries
     cursor = Transaction().connection.cursor()
-    cursor.execute(*parcels_sql.bind(code))
-    rows = cursor.fetchall()
-    if not rows:
-        return []
-    cursor.execute(*places_sql.bind(code))
-    return _rows_json(rows, cursor)
+    cursor.execute(*query.bind(code))
+    return _rows_json(cursor.fetchall())
 
 
 class KeptQuery:
@@ -137,10 +160,10 @@ class KeptQuery:
         return self.sql, params
 
 
-def _lookup_queries_of_user(limit):
-    """(parcels, places) KeptQuery of the lookup under the user's record
-    rules, built on the first scan; None when the code is not a plain
-    parameter of the built SQL (then the lookup builds its SQL each time)"""
+def _lookup_query_of_user(limit):
+    """The KeptQuery of the lookup under the user's record rules, built on
+    the first scan; None when the code is not a plain parameter of the
+    built SQL (then the lookup builds its SQL each time)"""
     pool = Pool()
     Rule = pool.get('ir.rule')
     transaction = Transaction()
@@ -160,27 +183,21 @@ def _lookup_queries_of_user(limit):
     tables, where = ruled(Parcel, [])
     parcel = tables[None][0]
     where &= parcel.id.in_(scanned)
-    parcels_query = _parcels_query(tables, where, limit)
-    found = convert_from(None, tables).select(parcel.id,
-        where=where, order_by=parcel.id.asc, limit=limit)
-    tables, where = ruled(Place, [])
-    place = tables[None][0]
-    places_query = _places_query(tables, where & place.parcel.in_(found))
-    queries = KeptQuery(parcels_query), KeptQuery(places_query)
-    if not all(q.code_at for q in queries):
-        queries = None
-    _lookup_queries[key] = queries
-    return queries
+    query = KeptQuery(_parcels_query(tables, where, limit))
+    if not query.code_at:
+        query = None
+    _lookup_queries[key] = query
+    return query
 
 
 PARCEL_COLUMN_TYPES = [None, None, None, None, None, None, None, None, None,
     'BOOLEAN', 'NUMERIC', 'NUMERIC', None, 'DATE',
-    None, None, None, None, None, None, None, 'DATETIME', None]
+    None, None, None, None, None, None, None, 'DATETIME', None, None]
 
 
 def _parcels_query(tables, where, limit):
-    """The query of the parcels of (tables, where) with their supplier and
-    cell, the columns _json reads"""
+    """The query of the parcels of (tables, where) with their supplier,
+    cell and places, the columns _json reads"""
     pool = Pool()
     Party = pool.get('party.party')
     Location = pool.get('stock.location')
@@ -195,6 +212,7 @@ def _parcels_query(tables, where, limit):
         cell.id, cell.barcode, cell.code, cell.name, cell.multipoint_point,
         cell.size_class, cell.capacity,
         parcel.storage_until, parcel.storage_limit_hours,
+        _places_column(parcel),
         ]
     query = convert_from(None, tables
         ).join(party, condition=party.id == parcel.supplier
@@ -206,37 +224,44 @@ def _parcels_query(tables, where, limit):
     return query
 
 
-def _places_query(tables, where):
-    "The query of the places of (tables, where), the columns _rows_json reads"
+def _places_column(parcel):
+    """The places of the parcel the user may read, as a JSON array of
+    [id, barcode, state, damaged] (an aggregate keeps no order everywhere:
+    _places sorts them)"""
+    Place = Pool().get('multipoint.parcel.place')
+    tables, where = ruled(Place, [])
     place = tables[None][0]
-    query = convert_from(None, tables).select(
-        place.parcel.as_('parcel'), place.barcode.as_('barcode'),
-        place.state.as_('state'), place.damaged.as_('damaged'),
-        where=where, order_by=place.id.asc)
     if backend.name == 'sqlite':
-        sqlite_apply_types(query, [None, None, None, 'BOOLEAN'])
-    return query
+        Agg, Array = JsonGroupArray, JsonArray
+    else:
+        Agg, Array = JsonAgg, JsonBuildArray
+    return convert_from(None, tables).select(
+        Agg(Array(place.id, place.barcode, place.state, place.damaged)),
+        where=where & (place.parcel == parcel.id))
 
 
-def _rows_json(rows, places_cursor):
-    "The JSON of the parcels' rows with the places the cursor holds"
-    places = {}
-    for parcel_id, barcode, state, damaged in places_cursor:
-        places.setdefault(parcel_id, []).append(
-            {'barcode': barcode, 'state': state, 'damaged': bool(damaged)})
+def _places(value):
+    "The places' JSON of the places column, in the order of their ids"
+    if isinstance(value, str):
+        value = json.loads(value)
+    return [{'barcode': barcode, 'state': state, 'damaged': bool(damaged)}
+        for _, barcode, state, damaged in sorted(value or [])]
+
+
+def _rows_json(rows):
+    "The JSON of the parcels' rows"
     cell_names = _cell_names({r[14] for r in rows if r[14]})
     state_names = _state_names()
     zones = _time_zones({r[5] for r in rows if r[22]})
-    return [_json(r, places.get(r[0], []), cell_names, state_names, zones)
-        for r in rows]
+    return [_json(r, cell_names, state_names, zones) for r in rows]
 
 
-def _json(row, places, cell_names, state_names, zones):
+def _json(row, cell_names, state_names, zones):
     (id_, supplier, supplier_name, supplier_code, order_number, point,
         state, recipient_name, phone_last4, prepaid, cod_amount,
         delivery_fee, size_class, storage_deadline, cell, cell_barcode,
         cell_code, cell_name, cell_point, cell_size, cell_capacity,
-        storage_until, storage_limit_hours) = row
+        storage_until, storage_limit_hours, places) = row
     if isinstance(storage_until, str):
         storage_until = dt.datetime.fromisoformat(storage_until)
     if storage_limit_hours and storage_until:
@@ -276,7 +301,7 @@ def _json(row, places, cell_names, state_names, zones):
         'storage_until': storage_until.isoformat() if storage_until else None,
         'storage_limit_hours': storage_limit_hours,
         'storage_end_text': storage_end_text,
-        'places': places,
+        'places': _places(places),
         }
 
 

@@ -12,7 +12,8 @@ from trytond.exceptions import LoginException
 from trytond.model.exceptions import (
     AccessButtonError, AccessError, ValidationError)
 from trytond.modules.company.tests import create_company, set_company
-from trytond.modules.multipoint_core.parcel_json import lookup_json
+from trytond.modules.multipoint_core.parcel_json import (
+    lookup_json, parcels_json)
 from trytond.modules.multipoint_core.search import find_for_issue
 from trytond.modules.multipoint_core.security import (
     PLACEHOLDER, current_point)
@@ -20,6 +21,7 @@ from trytond.modules.multipoint_core.tests.tools import (
     OPERATOR_PASSWORD, DBTestCase, accept_and_store, create_parcel,
     create_point, create_supplier, create_user)
 from trytond.pool import Pool
+from trytond.pyson import PYSONEncoder
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction, check_access
 
@@ -496,6 +498,56 @@ class SecurityTestCase(DBTestCase):
             User.write([operator], {
                     'multipoint_points': [('remove', [msk.id])]})
             self.assertEqual(visible(), {in_kzn})
+
+    @with_transaction()
+    def test_scan_shows_the_places_the_user_may_read(self):
+        """The scan's answer gathers the parcel's places in one query: in
+        the order of their ids, as the ORM reads them, and only those the
+        places' record rules let the user read"""
+        pool = Pool()
+        Place = pool.get('multipoint.parcel.place')
+        RuleGroup = pool.get('ir.rule.group')
+        company = create_company()
+        with set_company(company):
+            msk = create_point(company, 'MSK1')
+            dpd = create_supplier("DPD", storage_days=7,
+                max_extension_days=7)
+            parcel = create_parcel(msk, dpd, 'M-1',
+                barcodes=['M-1-C', 'M-1-A', 'M-1-B'])
+            Place.write([p for p in parcel.places if p.barcode == 'M-1-B'],
+                {'damaged': True})
+            operator = create_user('op3', ['operator'], [msk], company)
+            context = {'company': company.id}
+
+            def scanned(code):
+                with Transaction().set_user(operator.id), \
+                        Transaction().set_context(context), check_access():
+                    shown, = lookup_json(code)
+                    self.assertEqual(parcels_json([parcel]), [shown])
+                    return [(p['barcode'], p['damaged'])
+                        for p in shown['places']]
+            self.assertEqual(scanned('M-1-A'), [
+                    ('M-1-C', False), ('M-1-A', False), ('M-1-B', True)])
+            self.assertEqual([p.barcode for p in Place.search(
+                        [('parcel', '=', parcel.id)], order=[('id', 'ASC')])],
+                ['M-1-C', 'M-1-A', 'M-1-B'])
+            # a rule that hides damaged places hides them in the answer too
+            RuleGroup.create([{
+                        'name': "Undamaged places only",
+                        'model': 'multipoint.parcel.place',
+                        'global_p': True,
+                        'perm_read': True,
+                        'rules': [('create', [{
+                                        'domain': PYSONEncoder().encode(
+                                            [('damaged', '=', False)]),
+                                        }])],
+                        }])
+            self.assertEqual(scanned('M-1-C'),
+                [('M-1-C', False), ('M-1-A', False)])
+            # the parcel is found by a place the user may read only
+            with Transaction().set_user(operator.id), \
+                    Transaction().set_context(context), check_access():
+                self.assertEqual(lookup_json('M-1-B'), [])
 
     @with_transaction()
     def test_phone_hidden_from_operators(self):
