@@ -99,7 +99,7 @@ def charges_and_claims(gen, company, points, suppliers):
     buh, owner = user('buh'), user('owner')
     operator = (gen.operators.get(point.code) or [0])[0]
     today = point.local_date(gen.now)
-    parcels = _Parcels(pool, point, supplier)
+    parcels = _Parcels(pool, gen, point, supplier)
     transaction = gen.transaction
 
     from .accounting import settlement_accounts
@@ -206,7 +206,7 @@ def _portal_claim(gen, points, suppliers, today):
         return None
     day = today - dt.timedelta(days=7)
     for point in points.values():
-        parcel = _Parcels(pool, point, supplier).take(day)
+        parcel = _Parcels(pool, gen, point, supplier).take(day)
         if parcel:
             break
     else:
@@ -256,16 +256,19 @@ def _supplier_and_point(gen, points, suppliers):
 
 
 class _Parcels:
-    "The parcels of the supplier at the point accepted before a day"
+    """The parcels of the supplier at the point accepted before a day, in
+    the weeks the charges fall in (a network of a million parcels has a
+    hundred thousand at a point)"""
 
-    def __init__(self, pool, point, supplier):
+    def __init__(self, pool, gen, point, supplier):
         Parcel = pool.get('multipoint.parcel')
         self.point = point
+        since = gen.now - dt.timedelta(days=PERIODS[0][0] + 30)
         self.parcels = Parcel.search([
                 ('supplier', '=', supplier.id),
                 ('point', '=', point.id),
                 ('state', 'in', ACCEPTED_STATES),
-                ('arrival_date', '!=', None),
+                ('arrival_date', '>=', since),
                 ], order=[('arrival_date', 'ASC'), ('id', 'ASC')])
         self.used = set()
 
