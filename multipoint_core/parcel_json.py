@@ -24,6 +24,7 @@ new SQL.
 """
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,8 @@ CENT = Decimal('0.01')
 CODE = '\x00multipoint-scanned-code\x00'
 # per process: the lookup's SQL per database, rules and limit
 _lookup_queries = LRUDict(512)
+# the parameters' places in the SQL of psycopg's format style
+PLACEHOLDER = re.compile(r'(%%|%s)')
 
 
 class JsonAgg(Aggregate):
@@ -146,11 +149,19 @@ def lookup_json(code, limit=10):
 
 
 class KeptQuery:
-    "The SQL of a query built with CODE in its parameters, to bind a code"
+    """The SQL of a query built with CODE in its parameters, to bind a code.
+
+    On PostgreSQL the other parameters (the values of the record rules and
+    the limit) are written into the SQL as literals, quoted by psycopg: a
+    scan then sends the code alone, and the server plans the kept statement
+    knowing the rules' values."""
 
     def __init__(self, query):
-        self.sql, params = tuple(query)
-        self.params = list(params)
+        sql, params = tuple(query)
+        params = list(params)
+        if backend.name == 'postgresql':
+            sql, params = _inline_constants(sql, params)
+        self.sql, self.params = sql, params
         self.code_at = [i for i, p in enumerate(self.params) if p == CODE]
 
     def bind(self, code):
@@ -158,6 +169,25 @@ class KeptQuery:
         for i in self.code_at:
             params[i] = code
         return self.sql, params
+
+
+def _inline_constants(sql, params):
+    """(sql, params) with every parameter but CODE written in sql as a
+    literal; '%%' (a percent sign of the SQL) is left as it is"""
+    from psycopg.sql import Literal
+    connection = Transaction().connection
+    parts, kept = [], []
+    values = iter(params)
+    for token in PLACEHOLDER.split(sql):
+        if token == '%s':
+            value = next(values)
+            if value == CODE:
+                kept.append(value)
+            else:
+                token = Literal(value).as_string(connection).replace(
+                    '%', '%%')
+        parts.append(token)
+    return ''.join(parts), kept
 
 
 def _lookup_query_of_user(limit):

@@ -7,13 +7,15 @@ import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from sql.operators import Like
+
 from trytond import config
 from trytond.exceptions import LoginException
 from trytond.model.exceptions import (
     AccessButtonError, AccessError, ValidationError)
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.multipoint_core.parcel_json import (
-    lookup_json, parcels_json)
+    CODE, KeptQuery, lookup_json, parcels_json)
 from trytond.modules.multipoint_core.search import find_for_issue
 from trytond.modules.multipoint_core.security import (
     PLACEHOLDER, current_point)
@@ -498,6 +500,39 @@ class SecurityTestCase(DBTestCase):
             User.write([operator], {
                     'multipoint_points': [('remove', [msk.id])]})
             self.assertEqual(visible(), {in_kzn})
+
+    @with_transaction()
+    def test_kept_query_binds_the_code_alone(self):
+        """A kept query gives the same rows as the query it was built from,
+        whatever its other parameters are (on PostgreSQL they are written
+        into the SQL: a list, a text with percent signs and quotes)"""
+        pool = Pool()
+        Place = pool.get('multipoint.parcel.place')
+        company = create_company()
+        with set_company(company):
+            msk = create_point(company, 'MSK1')
+            dpd = create_supplier("DPD", storage_days=7,
+                max_extension_days=7)
+            parcel = create_parcel(msk, dpd, "M-'1%",
+                barcodes=["M-'1%-A", "M-'1%-B", 'K-1-A'])
+            place = Place.__table__()
+            cursor = Transaction().connection.cursor()
+
+            def rows(query):
+                cursor.execute(*query)
+                return sorted(cursor)
+            built = place.select(place.barcode,
+                where=(place.barcode != CODE)
+                & Like(place.barcode, "M-'1\\%%", escape='\\')
+                & place.parcel.in_([parcel.id, -1]))
+            kept = KeptQuery(built)
+            self.assertEqual(len(kept.code_at), 1)
+            expected = rows(place.select(place.barcode,
+                    where=(place.barcode != "M-'1%-B")
+                    & Like(place.barcode, "M-'1\\%%", escape='\\')
+                    & place.parcel.in_([parcel.id, -1])))
+            self.assertEqual(expected, [("M-'1%-A",)])
+            self.assertEqual(rows(kept.bind("M-'1%-B")), expected)
 
     @with_transaction()
     def test_scan_shows_the_places_the_user_may_read(self):
