@@ -693,10 +693,11 @@ def parse_args(argv=None):
         help="threads per web process, default 4")
     parser.add_argument('--no-compare', action='store_true',
         help="skip step 0, the side-by-side comparison with wrk")
-    parser.add_argument('--compare-seconds', type=int, default=10,
-        help="seconds of wrk per path and round (default 10)")
-    parser.add_argument('--compare-rounds', type=int, default=2,
-        help="rounds of the comparison; medians are reported (default 2)")
+    parser.add_argument('--compare-seconds', type=int, default=5,
+        help="seconds of wrk per path and round (default 5)")
+    parser.add_argument('--compare-rounds', type=int, default=4,
+        help="rounds of the comparison, every other one in the reverse "
+        "order; medians are reported (default 4)")
     parser.add_argument('--lookups', type=int, default=2000)
     parser.add_argument('--searches', type=int, default=300,
         help="searches by the last 4 phone digits")

@@ -225,13 +225,16 @@ def wrk(base, lines, header, duration, connections, folder):
     return result
 
 
-def compare(db_name, servers, header, barcodes, duration=10, rounds=2,
+def compare(db_name, servers, header, barcodes, duration=5, rounds=4,
         connections=4, folder='/tmp'):
-    "wrk on each path, rounds times; medians per path"
+    """wrk on each path, rounds times; medians per path. Every other round
+    runs the paths in the reverse order, so that a machine getting busier
+    or quieter during the run does not favour the paths measured first"""
     check_answers(servers, db_name, header, barcodes)
     runs = {name: [] for name, _, _ in PATHS}
     for round_ in range(rounds):
-        for name, server, template in PATHS:
+        paths = PATHS if round_ % 2 == 0 else PATHS[::-1]
+        for name, server, template in paths:
             lines = request_lines(db_name, template, barcodes)
             result = wrk(servers[server].base, lines, header, duration,
                 connections, folder)
@@ -244,12 +247,20 @@ def compare(db_name, servers, header, barcodes, duration=10, rounds=2,
     for name, results in runs.items():
         figures[name] = {key: statistics.median(r[key] for r in results)
             for key in ['rate', 'p50', 'p95', 'p99', 'bad_status']}
+        figures[name]['rates'] = [r['rate'] for r in results]
     return figures
+
+
+def ratio(figures, name, base):
+    """The median over the rounds of name's rate / base's rate in the same
+    round: the paths of a round ran within a minute of each other"""
+    return statistics.median(a / b for a, b in zip(
+            figures[name]['rates'], figures[base]['rates']))
 
 
 def report(figures, connections, workers, threads, duration, rounds):
     log("   %d connections (wrk), gunicorn %d web processes × %d threads, "
-        "%d s × %d rounds, medians:", connections, workers, threads,
+        "%d s × %d rounds, medians (ratios: median of the rounds' ratios):", connections, workers, threads,
         duration, rounds)
     log("   %-50s %8s %8s %8s %8s", "path", "req/s", "p50 ms", "p95 ms",
         "p99 ms")
@@ -257,14 +268,17 @@ def report(figures, connections, workers, threads, duration, rounds):
         f = figures[name]
         log("   %-50s %8.0f %8.1f %8.1f %8.1f", LABELS[name], f['rate'],
             f['p50'], f['p95'], f['p99'])
-    floor = figures['floor_lookup']['rate']
     ratios = {
-        'lookup_vs_floor': figures['lookup']['rate'] / floor,
-        'lookup_vs_search_read': (figures['lookup']['rate']
-            / figures['search_read']['rate']),
-        'empty_ours_vs_floor': figures['empty_ours']['rate'] / floor,
-        'empty_tryton_vs_floor': figures['empty_tryton']['rate'] / floor,
+        'lookup_vs_floor': ratio(figures, 'lookup', 'floor_lookup'),
+        'lookup_vs_search_read': ratio(figures, 'lookup', 'search_read'),
+        'empty_ours_vs_floor': ratio(figures, 'empty_ours', 'floor_lookup'),
+        'empty_tryton_vs_floor': ratio(
+            figures, 'empty_tryton', 'floor_lookup'),
         }
+    log("   lookup / floor by round: %s", ', '.join(
+            f"{a / b * 100:.0f} %" for a, b in zip(
+                figures['lookup']['rates'],
+                figures['floor_lookup']['rates'])))
     log("   ratios: lookup / floor %.0f %%, lookup / search_read %.1f ×, "
         "empty route / floor: ours %.0f %%, Tryton's %.0f %%",
         ratios['lookup_vs_floor'] * 100, ratios['lookup_vs_search_read'],
