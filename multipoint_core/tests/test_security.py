@@ -521,16 +521,15 @@ class SecurityTestCase(DBTestCase):
             def rows(query):
                 cursor.execute(*query)
                 return sorted(cursor)
-            built = place.select(place.barcode,
-                where=(place.barcode != CODE)
-                & Like(place.barcode, "M-'1\\%%", escape='\\')
-                & place.parcel.in_([parcel.id, -1]))
-            kept = KeptQuery(built)
-            self.assertEqual(len(kept.code_at), 1)
-            expected = rows(place.select(place.barcode,
-                    where=(place.barcode != "M-'1%-B")
+
+            def others_of_the_order(barcode):
+                return place.select(place.barcode,
+                    where=(place.barcode != barcode)
                     & Like(place.barcode, "M-'1\\%%", escape='\\')
-                    & place.parcel.in_([parcel.id, -1])))
+                    & place.parcel.in_([parcel.id, -1]))
+            kept = KeptQuery(others_of_the_order(CODE))
+            self.assertEqual(len(kept.code_at), 1)
+            expected = rows(others_of_the_order("M-'1%-B"))
             self.assertEqual(expected, [("M-'1%-A",)])
             self.assertEqual(rows(kept.bind("M-'1%-B")), expected)
 
